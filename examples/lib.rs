@@ -2,4 +2,12 @@
 //!
 //! Each program lives next to this file and is declared as an `[[example]]`
 //! in `Cargo.toml`; run one with `cargo run -p threads-examples --example <name>`.
+//!
+//! | Example | What it shows |
+//! |---|---|
+//! | `tour` | The `threads-api` client against the in-process `threads-emulator`: OAuth, one post of every kind, replies, insights, quotas and a token refresh on the emulator's virtual clock. No network, no keys. |
+//!
+//! This package also holds the client's integration tests against the emulator
+//! (`tests/client_vs_emulator.rs`), so the library crates need no dependency on
+//! the emulator: `cargo test -p threads-examples`.
 #![deny(missing_docs)]
