@@ -1,8 +1,363 @@
 //! # threads-emulator
 //!
-//! A local Threads Graph API emulator with virtual time, webhooks and seeded fault injection, for offline tests and demos.
+//! A local, faithful Threads Graph API server for offline tests and demos: OAuth, the media
+//! container lifecycle, replies, mentions, search, insights, quotas, webhooks and Meta's
+//! deauthorize/data-deletion callbacks, all on a **virtual clock**, with **seeded fault
+//! injection** and an **admin API** to script the world around the account under test.
 //!
-//! Work in progress: this crate is being built; see the repository README.
+//! It is an independent reading of the API facts (it shares no code with the `threads-api`
+//! client), so a client tested against it catches mistakes instead of mirroring them.
+//!
+//! ## Quick start (in-process)
+//!
+//! ```no_run
+//! use threads_emulator::{AppSpec, Emulator, TokenSpec, UserSpec};
+//! use secrecy::ExposeSecret;
+//!
+//! # async fn demo() -> Result<(), threads_emulator::Error> {
+//! let emu = Emulator::builder().seed(7).start().await?; // a free port on 127.0.0.1
+//! let admin = emu.admin();
+//! let app = admin.create_app(AppSpec {
+//!     redirect_uris: vec!["https://app.example/callback".into()],
+//!     ..AppSpec::default()
+//! })?;
+//! let user = admin.create_user(UserSpec { username: "alice".into(), followers: 250, ..UserSpec::default() })?;
+//! // Either run the OAuth dance against `emu.authorize_url()`, or mint a token directly:
+//! let token = admin.mint_token(TokenSpec {
+//!     app_id: app.id.clone(),
+//!     user_id: user.id.clone(),
+//!     long_lived: true,
+//!     ..TokenSpec::default()
+//! })?;
+//! let url = format!("{}/v1.0/me?fields=id,username&access_token={}",
+//!     emu.base_url(), token.access_token.expose_secret());
+//! # let _ = url;
+//! admin.advance(3_600); // one virtual hour later
+//! emu.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! From a shell: `cargo run -p threads-emulator -- --port 8787 --demo` starts the server,
+//! creates a demo app and user and prints their ids, secret and a token.
+//!
+//! ## Protocol
+//!
+//! - Every path is served unversioned and under `/v1.0`; `/me` works wherever a user id
+//!   does.
+//! - The token is read from `access_token` (query, url-encoded form, multipart or JSON body)
+//!   or `Authorization: Bearer`. POST parameters may come in the query string or the body;
+//!   object parameters (`poll_attachment`, `text_entities`, `text_attachment`,
+//!   `gif_attachment`) are JSON-encoded strings.
+//! - Errors use the Graph envelope (`message`, `type` = `OAuthException` or
+//!   `THApiException`, `code`, `error_subcode`, `is_transient`, `fbtrace_id`); the code
+//!   exchange uses the flat `{"error_type","code","error_message"}` shape. Status 400,
+//!   except codes 1 and 2 (500). Quota exhaustion (code unconfirmed) is code 613. String
+//!   codes such as `THREADS_API__LINK_LIMIT_EXCEEDED` are the error `message` (code 100).
+//! - Field selection: only `id` by default; `fields=` with nested expansion
+//!   (`poll_attachment{option_a,total_votes}`, `children{id,media_url}`,
+//!   `quoted_post{text}`); unknown fields fail with "Tried accessing nonexisting field".
+//! - Lists: opaque cursors, `limit` (default 25, capped at 100), `before` XOR `after`,
+//!   `since`/`until` (Unix or date; `since` ≥ 2023-07-05, `until` ≤ now, `since` < `until`).
+//!
+//! ## Virtual clock
+//!
+//! Time starts at [`EmulatorBuilder::start_time`] (default 2026-01-01T00:00:00Z) and only
+//! moves with [`Admin::advance`] / [`Admin::set_time`]. Token lifetimes (code 1 h,
+//! short-lived 1 h, long-lived 60 days, refresh after 24 h), container processing
+//! ([`ProcessingDelays`]) and 24 h expiry, rolling 24 h quotas, ghost post archiving,
+//! insights growth and webhook retries all read it.
+//!
+//! ## Admin API
+//!
+//! [`Admin`] (from [`RunningEmulator::admin`]) creates apps and users, posts as other users
+//! ([`Admin::post_as`]: replies, mentions, public posts for search), mints tokens, moves the
+//! clock, configures faults, reads the [ledger](LedgerEntry) and drives webhooks and
+//! callbacks. The same operations are served over HTTP under `/__admin/` (table in the
+//! [`admin`] module docs). The admin API has no authentication: run the emulator on
+//! loopback only.
+//!
+//! ## Faults
+//!
+//! [`FaultRule`]s name an [`Endpoint`], a probability, an optional firing budget and a
+//! [`FaultAction`]: Graph errors (transient 1/2, rate limits 4/17/613, 190), bare HTTP
+//! statuses, latency, "committed but the response never arrives" (hang or cut
+//! connection), containers stuck IN_PROGRESS or ending in ERROR, spurious 24/4279009 on
+//! publish, expiring the caller's token. Rolls use a generator seeded by
+//! [`EmulatorBuilder::seed`]: the same seed and request sequence reproduce the same faults.
+//! Every create, publish, repost, delete and moderation call is recorded in the ledger with
+//! its outcome and the fault that fired, so tests can count duplicates.
+//!
+//! ## Webhooks and callbacks
+//!
+//! [`Admin::subscribe_webhooks`] performs the `hub.challenge` handshake; events (`replies`,
+//! `mentions`, `publish`, `delete`) use the Threads envelope and are signed with
+//! `X-Hub-Signature-256` over the exact body. Delivery is manual
+//! ([`Admin::deliver_webhooks`]) or automatic ([`DeliveryMode`]); retries back off on the
+//! virtual clock. [`Admin::fire_callback`] sends a deauthorize or data-deletion
+//! `signed_request`.
+//!
+//! ## Memory and concurrency
+//!
+//! All state sits in one value behind one `Mutex`, locked once per request and never across
+//! an `.await`. Memory is bounded by the data held: expired codes, tokens and containers are
+//! purged, quota windows are pruned, webhook delivery records are capped at 1,000. The
+//! ledger is the only unbounded log; clear it with [`Admin::clear_ledger`].
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod admin;
+mod callbacks;
+mod clock;
+mod containers;
+mod errors;
+mod faults;
+mod fields;
+mod insights;
+mod ledger;
+mod metrics;
+mod oauth;
+mod paging;
+mod params;
+mod posts;
+mod profile;
+mod replies;
+mod rng;
+mod search;
+mod server;
+mod state;
+mod validation;
+mod webhooks;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use admin::{
+    Admin, AppInfo, AppSpec, LocationSpec, MintedToken, PostAs, TokenSpec, UserInfo, UserSpec,
+    WebhookSpec,
+};
+pub use callbacks::{CallbackKind, CallbackOutcome, signed_request};
+pub use clock::{DEFAULT_START, format_timestamp};
+pub use errors::Error;
+pub use faults::{Endpoint, FaultAction, FaultRule};
+pub use ledger::{LedgerEntry, Operation};
+pub use oauth::ALL_SCOPES;
+pub use state::{ProcessingDelays, RepublishBehaviour};
+pub use validation::threads_text_length;
+pub use webhooks::{DeliveryMode, DeliveryRecord, DeliveryReport, signature_header};
+
+use server::Shared;
+use state::{Config, World};
+
+/// Entry point: `Emulator::builder()`.
+#[derive(Debug)]
+pub struct Emulator;
+
+impl Emulator {
+    /// A builder with defaults: seed 0, start 2026-01-01T00:00:00Z, `127.0.0.1:0` (a free
+    /// port), default processing delays, manual webhook delivery.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+}
+
+/// Configures and starts an emulator.
+#[derive(Debug, Clone)]
+pub struct EmulatorBuilder {
+    seed: u64,
+    start_time: i64,
+    addr: SocketAddr,
+    delays: ProcessingDelays,
+    delivery: DeliveryMode,
+    republish: RepublishBehaviour,
+}
+
+impl Default for EmulatorBuilder {
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            start_time: DEFAULT_START,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            delays: ProcessingDelays::default(),
+            delivery: DeliveryMode::Manual,
+            republish: RepublishBehaviour::Reject,
+        }
+    }
+}
+
+impl EmulatorBuilder {
+    /// Seed for faults, ids and tokens.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Virtual start time (Unix seconds).
+    pub fn start_time(mut self, unix: i64) -> Self {
+        self.start_time = unix;
+        self
+    }
+
+    /// Listen address (port 0 picks a free port).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Listen on `127.0.0.1:port`.
+    pub fn port(mut self, port: u16) -> Self {
+        self.addr = SocketAddr::from(([127, 0, 0, 1], port));
+        self
+    }
+
+    /// Container processing delays.
+    pub fn processing_delays(mut self, delays: ProcessingDelays) -> Self {
+        self.delays = delays;
+        self
+    }
+
+    /// Webhook delivery mode.
+    pub fn webhook_delivery(mut self, mode: DeliveryMode) -> Self {
+        self.delivery = mode;
+        self
+    }
+
+    /// What publishing an already published container does.
+    pub fn republish(mut self, behaviour: RepublishBehaviour) -> Self {
+        self.republish = behaviour;
+        self
+    }
+
+    /// Binds the socket and starts serving on the current Tokio runtime.
+    pub async fn start(self) -> Result<RunningEmulator, Error> {
+        let listener = tokio::net::TcpListener::bind(self.addr)
+            .await
+            .map_err(Error::Bind)?;
+        let addr = listener.local_addr().map_err(Error::Bind)?;
+        let base_url = format!("http://{addr}");
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .map_err(Error::Http)?;
+        let world = World::new(
+            self.seed,
+            self.start_time,
+            Config {
+                delays: self.delays,
+                republish: self.republish,
+            },
+        );
+        let shared = Arc::new(Shared {
+            world: Mutex::new(world),
+            http,
+            notify: tokio::sync::Notify::new(),
+            base_url: base_url.clone(),
+            mode: self.delivery,
+        });
+        let (tx, rx) = oneshot::channel::<()>();
+        let app = server::router(shared.clone());
+        let mut shutdown_rx = rx;
+        let webhook_shared = shared.clone();
+        let (wtx, mut wrx) = oneshot::channel::<()>();
+        let webhook_task = (self.delivery == DeliveryMode::Automatic).then(|| {
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = &mut wrx => break,
+                        _ = webhook_shared.notify.notified() => {
+                            server::deliver_pending(&webhook_shared).await;
+                        }
+                    }
+                }
+            })
+        });
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = (&mut shutdown_rx).await;
+                })
+                .await;
+        });
+        Ok(RunningEmulator {
+            addr,
+            base_url,
+            admin: Admin { shared },
+            shutdown: Some(tx),
+            webhook_stop: Some(wtx),
+            task: Some(task),
+            webhook_task,
+        })
+    }
+}
+
+/// A running emulator. Dropping it stops the server (use [`RunningEmulator::shutdown`] to
+/// wait for the stop).
+#[derive(Debug)]
+pub struct RunningEmulator {
+    addr: SocketAddr,
+    base_url: String,
+    admin: Admin,
+    shutdown: Option<oneshot::Sender<()>>,
+    webhook_stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+    webhook_task: Option<JoinHandle<()>>,
+}
+
+impl RunningEmulator {
+    /// `http://127.0.0.1:PORT`: the Graph API base URL (append `/v1.0/...` or use it bare).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The authorize page (`{base_url}/oauth/authorize`), the stand-in for
+    /// `https://threads.net/oauth/authorize`.
+    pub fn authorize_url(&self) -> String {
+        format!("{}/oauth/authorize", self.base_url)
+    }
+
+    /// The socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The admin handle.
+    pub fn admin(&self) -> &Admin {
+        &self.admin
+    }
+
+    /// Stops the server and waits for it to finish.
+    /// Connections still open after 5 s (e.g. held by a `CommitThenHang` fault) are cut.
+    pub async fn shutdown(mut self) {
+        self.stop();
+        for task in [self.task.take(), self.webhook_task.take()]
+            .into_iter()
+            .flatten()
+        {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(std::time::Duration::from_secs(5), task)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(tx) = self.webhook_stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
