@@ -1068,7 +1068,6 @@ async fn keyword_and_tag_search() {
 }
 
 #[tokio::test]
-#[ignore = "emulator bug: omits a node's `id` unless `fields` lists it (Graph always returns it), so the client's recently_searched_keywords() cannot decode the profile"]
 async fn recently_searched_keywords_helper() {
     let env = env().await;
     env.post_as(&env.friend, "searchable words", None);
@@ -1143,7 +1142,6 @@ async fn profile_and_profile_discovery() {
 }
 
 #[tokio::test]
-#[ignore = "emulator bug: /profile_posts rejects reply_audience (and allowlisted_country_codes, ghost_post_*), but facts §4.12 give it the user-posts fields minus owner"]
 async fn profile_posts_with_the_default_fields() {
     let env = env().await;
     let post = env.post_as(&env.friend, "a public post", None);
@@ -1570,7 +1568,6 @@ async fn a_failed_publish_is_never_retried() {
 }
 
 #[tokio::test]
-#[ignore = "emulator bug: a call failed by an HttpStatus fault is recorded with error_code None, so LedgerEntry::succeeded() is true although nothing was published"]
 async fn a_bare_http_error_is_not_a_successful_publish_in_the_ledger() {
     let env = env().await;
     let publish = env.account.publish();
@@ -1886,7 +1883,6 @@ async fn endpoints_accept_the_clients_full_field_selection() {
 }
 
 #[tokio::test]
-#[ignore = "emulator bug: /mentions rejects is_spoiler_media (it uses the keyword-search list); facts §4.10 give mentions the media fields"]
 async fn mentions_accept_the_clients_full_field_selection() {
     let env = env().await;
     let mention = env.post_as(&env.friend, "hello @tester", None);

@@ -195,9 +195,6 @@ pub(crate) const REPLIES: &[&str] = &[
     "topic_tag",
     "is_verified",
     "profile_picture_url",
-    "alt_text",
-    "link_attachment_url",
-    "poll_attachment",
 ];
 
 /// `/pending_replies` adds `reply_approval_status`.
@@ -230,7 +227,7 @@ pub(crate) const PENDING: &[&str] = &[
     "reply_approval_status",
 ];
 
-/// `/keyword_search` and `/mentions`: never `owner`.
+/// `/keyword_search`: the reference page's list (never `owner`).
 pub(crate) const SEARCH: &[&str] = &[
     "id",
     "media_product_type",
@@ -256,6 +253,45 @@ pub(crate) const SEARCH: &[&str] = &[
     "gif_url",
     "poll_attachment",
     "topic_tag",
+];
+
+/// `/{user}/mentions`: the media fields (facts §4.10), minus `owner`, which Graph only
+/// returns on the caller's own top-level posts (a mention is always someone else's post).
+pub(crate) const MENTIONS: &[&str] = &[
+    "id",
+    "media_product_type",
+    "media_type",
+    "media_url",
+    "permalink",
+    "username",
+    "text",
+    "timestamp",
+    "shortcode",
+    "thumbnail_url",
+    "children",
+    "is_quote_post",
+    "alt_text",
+    "link_attachment_url",
+    "has_replies",
+    "is_reply",
+    "is_reply_owned_by_me",
+    "root_post",
+    "replied_to",
+    "hide_status",
+    "reply_audience",
+    "quoted_post",
+    "reposted_post",
+    "gif_url",
+    "poll_attachment",
+    "topic_tag",
+    "is_spoiler_media",
+    "text_entities",
+    "text_attachment",
+    "location_id",
+    "location",
+    "allowlisted_country_codes",
+    "ghost_post_status",
+    "ghost_post_expiration_timestamp",
     "is_verified",
     "profile_picture_url",
 ];
@@ -278,6 +314,7 @@ pub(crate) const PROFILE_POSTS: &[&str] = &[
     "link_attachment_url",
     "has_replies",
     "is_reply",
+    "reply_audience",
     "quoted_post",
     "reposted_post",
     "gif_url",
@@ -288,6 +325,9 @@ pub(crate) const PROFILE_POSTS: &[&str] = &[
     "text_attachment",
     "location_id",
     "location",
+    "allowlisted_country_codes",
+    "ghost_post_status",
+    "ghost_post_expiration_timestamp",
     "is_verified",
     "profile_picture_url",
 ];
@@ -364,6 +404,36 @@ mod tests {
         assert!(parse(Some("a}"), &[]).is_err());
         assert!(parse(Some("a,,b"), &[]).is_err());
         assert!(parse(Some("a{b{c{d{e{f{g}}}}}}"), &[]).is_err());
+    }
+
+    fn without<'a>(list: &[&'a str], drop: &[&str]) -> Vec<&'a str> {
+        list.iter().copied().filter(|f| !drop.contains(f)).collect()
+    }
+
+    #[test]
+    fn endpoint_lists_relate_as_the_facts_sheet_says() {
+        let reply_only = [
+            "is_reply_owned_by_me",
+            "root_post",
+            "replied_to",
+            "hide_status",
+        ];
+        // User posts: the media fields minus the reply-only ones.
+        assert_eq!(USER_THREADS, without(MEDIA_GET, &reply_only));
+        // Profile posts: the user-post fields minus owner.
+        assert_eq!(PROFILE_POSTS, without(USER_THREADS, &["owner"]));
+        // Mentions: the media fields minus owner (never the caller's own post).
+        assert_eq!(MENTIONS, without(MEDIA_GET, &["owner"]));
+        // Pending replies: the reply list plus reply_approval_status.
+        assert_eq!(
+            without(PENDING, &["reply_approval_status"]),
+            REPLIES.to_vec()
+        );
+        // Keyword search and the reply listings are narrower than the media fields.
+        for f in SEARCH.iter().chain(REPLIES) {
+            assert!(MEDIA_GET.contains(f), "{f}");
+        }
+        assert!(!SEARCH.contains(&"owner") && !REPLIES.contains(&"owner"));
     }
 
     #[test]

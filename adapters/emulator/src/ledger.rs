@@ -42,8 +42,13 @@ pub struct LedgerEntry {
     pub target: Option<String>,
     /// The id the call produced (container id, media id, repost id, deleted id).
     pub result_id: Option<String>,
-    /// The Graph error code when the call failed.
+    /// The Graph error code when the call failed with a Graph (or OAuth) error body. `None`
+    /// when it succeeded, and also when a fault answered with a bare HTTP status whose body
+    /// carries no code: check [`LedgerEntry::http_status`] or [`LedgerEntry::succeeded`].
     pub error_code: Option<i64>,
+    /// The HTTP status of the error response when the call failed (`None` when it succeeded).
+    #[serde(default)]
+    pub http_status: Option<u16>,
     /// The post text involved (of the container created or published).
     pub text: Option<String>,
     /// `reply_to_id` when the call creates or publishes a reply.
@@ -55,9 +60,10 @@ pub struct LedgerEntry {
 }
 
 impl LedgerEntry {
-    /// True when the call succeeded.
+    /// True when the call succeeded: it was committed and answered with no error, neither a
+    /// Graph error nor a bare HTTP error status.
     pub fn succeeded(&self) -> bool {
-        self.error_code.is_none()
+        self.error_code.is_none() && self.http_status.is_none()
     }
 }
 
@@ -85,6 +91,7 @@ pub(crate) fn record(
             .as_ref()
             .err()
             .and_then(crate::errors::ApiError::code),
+        http_status: result.as_ref().err().map(|e| e.status),
         text,
         reply_to,
         fault: ctx.fx.label.clone(),

@@ -56,6 +56,11 @@
 //! - Field selection: only `id` by default; `fields=` with nested expansion
 //!   (`poll_attachment{option_a,total_votes}`, `children{id,media_url}`,
 //!   `quoted_post{text}`); unknown fields fail with "Tried accessing nonexisting field".
+//!   As on Graph, a node (profile, post, container, location, nested post or location)
+//!   always carries its `id`, whatever the selection; list wrappers and objects without
+//!   an id (profile lookups, publishing limits, poll attachments) do not. Each list endpoint
+//!   takes its documented field list (`/mentions`: the media fields without `owner`;
+//!   `/profile_posts`: the user-post fields without `owner`).
 //! - Lists: opaque cursors, `limit` (default 25, capped at 100), `before` XOR `after`,
 //!   `since`/`until` (Unix or date; `since` ≥ 2023-07-05, `until` ≤ now, `since` < `until`).
 //!
@@ -85,7 +90,8 @@
 //! publish, expiring the caller's token. Rolls use a generator seeded by
 //! [`EmulatorBuilder::seed`]: the same seed and request sequence reproduce the same faults.
 //! Every create, publish, repost, delete and moderation call is recorded in the ledger with
-//! its outcome and the fault that fired, so tests can count duplicates.
+//! its outcome (Graph code and HTTP status when it failed; see [`LedgerEntry::succeeded`])
+//! and the fault that fired, so tests can count duplicates.
 //!
 //! ## Webhooks and callbacks
 //!

@@ -160,6 +160,21 @@ fn select(
     }
 }
 
+/// Like [`select`], for a node: Graph always returns a node's `id`, even when the
+/// selection leaves it out.
+pub(crate) fn select_node(
+    m: Map<String, Value>,
+    sub: Option<&Vec<Field>>,
+    allowed: &[&str],
+) -> Result<Value, ApiError> {
+    let id = m.get("id").cloned();
+    let mut v = select(m, sub, allowed)?;
+    if let (Value::Object(out), Some(id)) = (&mut v, id) {
+        out.entry("id").or_insert(id);
+    }
+    Ok(v)
+}
+
 pub(crate) fn location_value(w: &World, id: u64) -> Option<Map<String, Value>> {
     let l = w.locations.get(&id)?;
     let mut m = Map::new();
@@ -175,7 +190,8 @@ pub(crate) fn location_value(w: &World, id: u64) -> Option<Map<String, Value>> {
 }
 
 /// Renders `post` for `viewer` with the selected fields (already checked against the
-/// endpoint's list). Fields that do not apply to this post are left out, as Graph does.
+/// endpoint's list). Fields that do not apply to this post are left out, as Graph does;
+/// `id` is always included, as Graph does for every node.
 pub(crate) fn render(
     w: &World,
     post: &Post,
@@ -288,7 +304,7 @@ pub(crate) fn render(
             "location" => match c.location_id.and_then(|l| location_value(w, l)) {
                 Some(loc) => Some(match sub {
                     None => json!({"id": loc.get("id").cloned().unwrap_or(Value::Null)}),
-                    Some(_) => select(loc, sub, fields::LOCATION)?,
+                    Some(_) => select_node(loc, sub, fields::LOCATION)?,
                 }),
                 None => None,
             },
@@ -313,6 +329,7 @@ pub(crate) fn render(
             m.insert(f.name.clone(), v);
         }
     }
+    m.entry("id").or_insert_with(|| json!(post.id.to_string()));
     Ok(Value::Object(m))
 }
 
@@ -395,12 +412,13 @@ pub(crate) fn get_object(
                 _ => {}
             }
         }
+        m.entry("id").or_insert_with(|| json!(id));
         return Ok(Reply::Json(Value::Object(m)));
     }
     if w.locations.contains_key(&num) {
         let sel = fields::parse(p.get("fields"), &["id"])?;
         let loc = location_value(w, num).unwrap_or_default();
-        return Ok(Reply::Json(select(loc, Some(&sel), fields::LOCATION)?));
+        return Ok(Reply::Json(select_node(loc, Some(&sel), fields::LOCATION)?));
     }
     Err(ApiError::unsupported("get", id))
 }

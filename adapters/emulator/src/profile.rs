@@ -9,7 +9,7 @@ use crate::params::Params;
 use crate::server::{Ctx, Reply};
 use crate::state::{Quota, World};
 
-/// `GET /me` (or the caller's own id).
+/// `GET /me` (or the caller's own id). The `id` is always included.
 pub(crate) fn get_profile(w: &World, p: &Params, auth: &Auth) -> Result<Reply, ApiError> {
     let sel = fields::parse(p.get("fields"), &["id"])?;
     fields::check(&sel, fields::USER)?;
@@ -37,6 +37,8 @@ pub(crate) fn get_profile(w: &World, p: &Params, auth: &Auth) -> Result<Reply, A
         };
         m.insert(f.name.clone(), v);
     }
+    // Graph returns a node's id whatever the selection.
+    m.entry("id").or_insert_with(|| json!(u.id));
     Ok(Reply::Json(Value::Object(m)))
 }
 

@@ -273,7 +273,7 @@ pub(crate) fn mentions(
     let auth = oauth::user_auth(w, p, &ctx.fx)?;
     auth.user_segment(user, "get")?;
     auth.require("threads_manage_mentions")?;
-    let sel = media_fields(p, &auth, fields::SEARCH)?;
+    let sel = media_fields(p, &auth, fields::MENTIONS)?;
     let req = paging::page_req(p, w.now())?;
     let me = auth.user_id.clone();
     let ids: Vec<u64> = w

@@ -9,7 +9,9 @@ use crate::metrics;
 use crate::oauth;
 use crate::paging;
 use crate::params::Params;
-use crate::posts::{can_see, ghost_archived, list_response, location_value, media_fields, render};
+use crate::posts::{
+    can_see, ghost_archived, list_response, location_value, media_fields, render, select_node,
+};
 use crate::server::{Ctx, Reply};
 use crate::state::{Quota, ReadType, World};
 
@@ -323,15 +325,7 @@ pub(crate) fn location_search(w: &mut World, p: &Params, ctx: &Ctx) -> Result<Re
         .into_iter()
         .take(25)
         .filter_map(|(_, id)| location_value(w, id))
-        .map(|m| {
-            let mut out = Map::new();
-            for f in &sel {
-                if let Some(v) = m.get(&f.name) {
-                    out.insert(f.name.clone(), v.clone());
-                }
-            }
-            Value::Object(out)
-        })
-        .collect();
+        .map(|m| select_node(m, Some(&sel), fields::LOCATION))
+        .collect::<Result<_, _>>()?;
     Ok(Reply::Json(json!({"data": data})))
 }

@@ -316,3 +316,86 @@ async fn expire_token_fault() {
     let (s, _) = e.get("/me", &[]).await;
     assert_eq!(s, 400, "the token stays expired");
 }
+
+#[tokio::test]
+async fn a_bare_http_status_fault_is_a_failed_call_in_the_ledger() {
+    let e = env().await;
+    let (s, v) = e
+        .post(
+            "/me/threads",
+            &[("media_type", "TEXT"), ("text", "behind a proxy")],
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let cid = v["id"].as_str().expect("container id").to_owned();
+    e.admin().set_faults(vec![
+        FaultRule::always(
+            Endpoint::Publish,
+            FaultAction::HttpStatus {
+                status: 502,
+                body: "bad gateway".into(),
+            },
+        )
+        .times(1),
+    ]);
+    let res = e
+        .http
+        .post(e.url("/me/threads_publish"))
+        .form(&[("creation_id", cid.as_str()), ("access_token", &e.token)])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status().as_u16(), 502);
+    assert_eq!(res.text().await.expect("body"), "bad gateway");
+    let failed = e.admin().ledger().pop().expect("entry");
+    assert_eq!(failed.operation, Operation::Publish);
+    assert_eq!(failed.target.as_deref(), Some(cid.as_str()));
+    assert_eq!(
+        failed.error_code, None,
+        "a bare status carries no Graph code"
+    );
+    assert_eq!(failed.http_status, Some(502));
+    assert!(failed.result_id.is_none());
+    assert!(!failed.succeeded(), "nothing was published: {failed:?}");
+    // Nothing was committed: the container is still publishable, and that publish succeeds.
+    let (s, v) = e
+        .post("/me/threads_publish", &[("creation_id", &cid)])
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let ok = e.admin().ledger().pop().expect("entry");
+    assert_eq!(ok.http_status, None);
+    assert!(ok.succeeded(), "{ok:?}");
+    assert_eq!(ok.result_id.as_deref(), v["id"].as_str());
+}
+
+#[tokio::test]
+async fn graph_error_faults_and_endpoint_errors_record_their_http_status() {
+    let e = env().await;
+    e.admin().set_faults(vec![
+        FaultRule::transient(Endpoint::CreateContainer, 2).times(1),
+    ]);
+    let (s, _) = e
+        .post("/me/threads", &[("media_type", "TEXT"), ("text", "flaky")])
+        .await;
+    assert_eq!(s, 500);
+    let injected = e.admin().ledger().pop().expect("entry");
+    assert_eq!(
+        (injected.error_code, injected.http_status),
+        (Some(2), Some(500))
+    );
+    assert!(!injected.succeeded());
+    // An error from the endpoint itself (publishing an unknown container) is recorded the
+    // same way.
+    let (s, v) = e
+        .post(
+            "/me/threads_publish",
+            &[("creation_id", "17841400000000999")],
+        )
+        .await;
+    assert_eq!(s, 400, "{v}");
+    let refused = e.admin().ledger().pop().expect("entry");
+    assert_eq!(refused.operation, Operation::Publish);
+    assert_eq!(refused.http_status, Some(400));
+    assert_eq!(refused.error_code, Some(code(&v)));
+    assert!(!refused.succeeded());
+}

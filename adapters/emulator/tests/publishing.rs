@@ -795,7 +795,14 @@ async fn read_model_fields() {
     );
     assert_eq!(m["text_entities"]["data"][0]["entity_type"], "SPOILER");
     assert_eq!(m["location"]["name"], "Menlo Park");
-    assert!(m["location"].get("id").is_none(), "nested selection only");
+    assert!(
+        m["location"].get("address").is_none(),
+        "nested selection only"
+    );
+    assert_eq!(
+        m["location"]["id"], "17841400000000001",
+        "a nested node keeps its id, as on Graph"
+    );
     let ts = m["timestamp"].as_str().expect("ts");
     assert!(ts.ends_with("+0000") && ts.len() == 24, "{ts}");
     assert!(m["permalink"].as_str().expect("p").contains(&format!(
@@ -830,7 +837,10 @@ async fn read_model_fields() {
             )],
         )
         .await;
-    assert_eq!(m.as_object().map(|o| o.len()), Some(1), "{m}");
+    let mut keys: Vec<_> = m.as_object().expect("object").keys().cloned().collect();
+    keys.sort();
+    assert_eq!(keys, ["id", "username"], "{m}");
+    assert_eq!(m["id"], id.as_str());
     assert_eq!(m["username"], "alice");
     // Ghost post fields.
     let g = e
