@@ -41,7 +41,9 @@ const WORKERS: usize = 4;
 const LEASE: TimeDelta = TimeDelta::minutes(5);
 
 fn now_ns() -> i64 {
-    Utc::now().timestamp_nanos_opt().expect("current time fits in i64 nanoseconds")
+    Utc::now()
+        .timestamp_nanos_opt()
+        .expect("current time fits in i64 nanoseconds")
 }
 
 fn fresh_queue() -> String {
@@ -219,7 +221,8 @@ fn bench_sqlite(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
                         let queue = fresh_queue();
                         sqlite_fill(&minimal, &queue).await;
                         let p = minimal.clone();
-                        total += drain(&queue, move |q, w| sqlite_minimal_worker(p.clone(), q, w)).await;
+                        total +=
+                            drain(&queue, move |q, w| sqlite_minimal_worker(p.clone(), q, w)).await;
                     }
                     total
                 }
@@ -250,7 +253,10 @@ async fn pg_fill(pool: &PgPool, queue: &str) {
     .execute(pool)
     .await
     .expect("bulk insert");
-    sqlx::query("ANALYZE jobs").execute(pool).await.expect("analyze");
+    sqlx::query("ANALYZE jobs")
+        .execute(pool)
+        .await
+        .expect("analyze");
 }
 
 /// The minimal PostgreSQL loop: one claim statement, one complete statement.
@@ -311,11 +317,16 @@ fn bench_postgres(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
         }
     };
     let name = format!("queue_bench_{}", uuid::Uuid::now_v7().simple());
-    rt.block_on(sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin))
-        .expect("create the bench database");
+    rt.block_on(
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin),
+    )
+    .expect("create the bench database");
     let connect = admin_options.database(&name);
 
-    for (label, mode) in [("sync_on", SynchronousCommit::On), ("sync_off", SynchronousCommit::Off)] {
+    for (label, mode) in [
+        ("sync_on", SynchronousCommit::On),
+        ("sync_off", SynchronousCommit::Off),
+    ] {
         let options = PgStoreOptions::from_connect_options(connect.clone())
             .max_connections(WORKERS as u32 + 1)
             .synchronous_commit(mode);
@@ -362,7 +373,8 @@ fn bench_postgres(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
                         let queue = fresh_queue();
                         pg_fill(&minimal, &queue).await;
                         let p = minimal.clone();
-                        total += drain(&queue, move |q, w| pg_minimal_worker(p.clone(), q, w)).await;
+                        total +=
+                            drain(&queue, move |q, w| pg_minimal_worker(p.clone(), q, w)).await;
                     }
                     total
                 }
@@ -375,8 +387,10 @@ fn bench_postgres(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
         });
     }
     rt.block_on(
-        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-            .execute(&admin),
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&admin),
     )
     .expect("drop the bench database");
 }

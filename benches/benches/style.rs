@@ -10,11 +10,47 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use persona_core::{Guardrails, Persona, PlatformLimits, StyleProfile};
 
 const WORDS: &[&str] = &[
-    "sourdough", "starter", "flour", "water", "crumb", "oven", "bake", "loaf", "rye", "proof",
-    "morning", "coffee", "kitchen", "patience", "weekend", "garden", "rust", "code", "ship",
-    "the", "a", "and", "is", "my", "with", "today", "again", "finally", "really", "so",
+    "sourdough",
+    "starter",
+    "flour",
+    "water",
+    "crumb",
+    "oven",
+    "bake",
+    "loaf",
+    "rye",
+    "proof",
+    "morning",
+    "coffee",
+    "kitchen",
+    "patience",
+    "weekend",
+    "garden",
+    "rust",
+    "code",
+    "ship",
+    "the",
+    "a",
+    "and",
+    "is",
+    "my",
+    "with",
+    "today",
+    "again",
+    "finally",
+    "really",
+    "so",
 ];
-const EXTRAS: &[&str] = &["", " 🍞", " #baking", " @ana", " https://example.com/p", "?", "!", " …"];
+const EXTRAS: &[&str] = &[
+    "",
+    " 🍞",
+    " #baking",
+    " @ana",
+    " https://example.com/p",
+    "?",
+    "!",
+    " …",
+];
 
 /// A deterministic corpus of realistic-length posts (40–300 characters).
 fn corpus(n: usize) -> Vec<String> {
@@ -61,14 +97,21 @@ fn score_and_repair(c: &mut Criterion) {
     let posts = corpus(2_000);
     let profile = StyleProfile::analyze(&posts);
     let draft = "finally baked the rye loaf again today. the crumb is so open 🍞 #baking";
-    c.bench_function("voice_score", |b| b.iter(|| profile.voice_score(black_box(draft))));
+    c.bench_function("voice_score", |b| {
+        b.iter(|| profile.voice_score(black_box(draft)))
+    });
     let mut persona = Persona::new("bench");
     persona.length.min = 0;
     persona.length.max = 500;
-    let rails = Guardrails::new(&persona, PlatformLimits::new("threads", 120, |s: &str| s.len()).with_max_hashtags(1))
-        .expect("a valid persona and limits");
+    let rails = Guardrails::new(
+        &persona,
+        PlatformLimits::new("threads", 120, |s: &str| s.len()).with_max_hashtags(1),
+    )
+    .expect("a valid persona and limits");
     let long = posts[..6].join(" #rust ");
-    c.bench_function("guardrail_repair_post", |b| b.iter(|| rails.repair_post(black_box(&long))));
+    c.bench_function("guardrail_repair_post", |b| {
+        b.iter(|| rails.repair_post(black_box(&long)))
+    });
 }
 
 criterion_group!(benches, analyze, score_and_repair);
