@@ -23,7 +23,9 @@ fn runtime() -> tokio::runtime::Runtime {
 
 fn store() -> MemoryStore {
     let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().expect("valid date"),
+        Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+            .single()
+            .expect("valid date"),
     ));
     MemoryStore::new(clock)
 }

@@ -1,8 +1,231 @@
 //! # store-traits
 //!
-//! Domain records, storage and job-queue traits, an in-memory store and a conformance suite for Threads automation products.
+//! Domain records, storage traits, a leased job queue, a quota ledger, a webhook
+//! inbox and privacy operations for products that run Meta Threads accounts —
+//! plus an in-memory implementation ([`MemoryStore`]) and a conformance suite
+//! (`conformance`, behind the feature of that name) that every backend runs
+//! against itself.
 //!
-//! Work in progress: this crate is being built; see the repository README.
+//! ## Contents
+//! - [Quick start](#quick-start)
+//! - [Records](#records)
+//! - [Traits](#traits)
+//! - [The job queue](#the-job-queue)
+//! - [The quota ledger](#the-quota-ledger)
+//! - [The webhook inbox](#the-webhook-inbox)
+//! - [Privacy operations](#privacy-operations)
+//! - [Implementing a backend](#implementing-a-backend)
+//! - [Running the conformance suite](#running-the-conformance-suite)
+//! - [Security notes](#security-notes)
+//!
+//! ## Quick start
+//!
+//! ```
+//! use std::sync::Arc;
+//! use chrono::{TimeDelta, TimeZone, Utc};
+//! use store_traits::{Clock, JobQueue, JobQueueExt, ManualClock, MemoryStore, NewJob, Store};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), store_traits::Error> {
+//! let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap()));
+//! let store: Arc<dyn Store> = Arc::new(MemoryStore::new(clock.clone()));
+//!
+//! // Schedule work for 10:00; nothing is due yet.
+//! let job = NewJob::new("publish", "publish_draft", serde_json::json!({"draft": "..."}))
+//!     .run_at(clock.now() + TimeDelta::hours(1))
+//!     .dedup_key("draft-42");
+//! let job = store.enqueue(job).await?.into_inner();
+//! assert!(store.claim_one("publish", "worker-1", TimeDelta::minutes(5)).await?.is_none());
+//!
+//! // An hour later, exactly one worker gets it, with a fencing token.
+//! clock.advance(TimeDelta::hours(1));
+//! let claimed = store.claim_one("publish", "worker-1", TimeDelta::minutes(5)).await?.unwrap();
+//! assert_eq!(claimed.id, job.id);
+//! let fence = claimed.fence.unwrap();
+//! store.complete(claimed.id, fence).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Records
+//!
+//! Plain data with public fields: [`Account`], [`TokenRecord`] (a
+//! [`SealedToken`] plus [`TokenMetadata`]), [`PersonaRecord`] (an opaque JSON
+//! document, so this crate does not depend on persona-core), [`Source`],
+//! [`Draft`], [`Conversation`] and [`Message`], [`PublishEntry`],
+//! [`InsightSnapshot`], [`AuditEvent`], [`OAuthState`], [`InboxEntry`],
+//! [`QuotaReservation`], [`Job`] and [`DeletionRequest`]. Ids are typed UUID
+//! newtypes ([`AccountId`], [`DraftId`], ...). Enums stored as text have
+//! `as_str` / `FromStr` and serialize as that text.
+//!
+//! ## Traits
+//!
+//! One object-safe `#[async_trait]` trait per concern, each small:
+//!
+//! | trait | holds |
+//! |---|---|
+//! | [`AccountStore`] | connected accounts |
+//! | [`TokenStore`] | sealed tokens (only [`SealedToken`]; no plaintext type exists here), per-key counts for rotation |
+//! | [`PersonaStore`] | persona documents |
+//! | [`SourceStore`] | content sources |
+//! | [`DraftStore`] | drafts, with version compare-and-swap and fencing |
+//! | [`ConversationStore`] | conversations and messages, deduplicated by provider id |
+//! | [`PublishLedger`] | the exactly-once publishing record per draft |
+//! | [`InsightStore`] | insights snapshots |
+//! | [`AuditLog`] | audit events |
+//! | [`OAuthStateStore`] | single-use OAuth state and used nonces ([`StoreNonces`] adapts it to token-crypto) |
+//! | [`WebhookInbox`] | webhook dedupe + enqueue in one transaction |
+//! | [`QuotaLedger`] | reserve / commit / release in a rolling window |
+//! | [`JobQueue`] | leased, fenced jobs |
+//! | [`PrivacyStore`] | export, delete, retention purge, deletion requests |
+//!
+//! [`Store`] bundles them all (blanket-implemented), so a backend travels as one
+//! `Arc<dyn Store>` ([`DynStore`]). Conveniences live on blanket-implemented
+//! extension traits ([`JobQueueExt`], [`QuotaLedgerExt`], [`RecordStoreExt`]);
+//! never implement those yourself.
+//!
+//! ## The job queue
+//!
+//! [`JobQueue`] gives **at-least-once execution** with an **exactly-one claimer**
+//! per lease:
+//! - `enqueue` with a run-at time and an optional dedup key (a live job with the
+//!   same key in the same queue is returned instead of a new one);
+//! - `claim(queue, worker, n, lease)` atomically hands each due job to one
+//!   caller, increments `attempts` and issues a new [`FenceToken`] from a
+//!   store-wide increasing sequence; a job whose lease expired is due again (the
+//!   claim itself treats it so; no sweeper is needed);
+//! - `extend_lease`, `complete`, `retry` (dead-letters after `max_attempts`) and
+//!   `dead_letter` must present the current token, or fail with
+//!   [`Error::StaleFence`] and change nothing.
+//!
+//! **What fencing cannot protect against**: the store rejects a stale worker's
+//! *writes*, but not its calls to the outside world. A worker paused past its
+//! lease can still call Threads after another worker took over. Hence: make
+//! handlers idempotent, call `extend_lease` right before an irreversible call
+//! (publish, reply, delete), record "sent" in the [`PublishLedger`] before the
+//! call, and reconcile afterwards. The remaining window is the duration of the
+//! call itself.
+//!
+//! ## The quota ledger
+//!
+//! [`QuotaLedger`] keeps Meta's per-account limits (250 posts, 1,000 replies,
+//! 100 deletes per rolling 24 h) across all workers and processes: `reserve`
+//! before the call (atomic check-and-insert; fails with
+//! [`Error::QuotaExceeded`] carrying `retry_at`), `commit` after the call
+//! happened, `release` if it did not. Uncommitted reservations lapse after their
+//! hold time, so a crashed worker cannot leak quota.
+//!
+//! ## The webhook inbox
+//!
+//! [`WebhookInbox::receive_webhook`] records the event id and enqueues its job
+//! in one transaction; a redelivery returns [`InboxOutcome::Duplicate`] and
+//! writes nothing, even when deliveries race.
+//!
+//! ## Privacy operations
+//!
+//! [`PrivacyStore`]: `export_account` returns every record naming an account as
+//! one serializable [`AccountExport`]; `delete_account_data` deletes all of them
+//! in one transaction and leaves only a [`DeletionRequest`] (confirmation code
+//! and status, no personal data); `purge` applies a [`RetentionPolicy`] (audit
+//! events after 90 days, inactive accounts after 12 months, ...);
+//! [`TokenStore::count_tokens_by_key`] tells when a retired key has no tokens left.
+//!
+//! ## Implementing a backend
+//!
+//! Implement every trait in the table for your type (the [`Store`] bundle then
+//! comes for free) and follow these rules, which the conformance suite checks:
+//! - **Time**: take an `Arc<dyn Clock>` at construction and use it for every
+//!   time-dependent decision (never `now()` in SQL, never `Utc::now()`); see
+//!   [`StoreFactory`]. Timestamps must round-trip at least at microsecond precision.
+//! - **Atomicity**: `claim`, `reserve`, `receive_webhook`, `take_oauth_state`,
+//!   `consume_nonce`, `delete_account_data` and every conditional update are one
+//!   transaction each; the claim re-checks its condition in the statement that
+//!   takes the job (PostgreSQL `FOR UPDATE SKIP LOCKED`; SQLite
+//!   `BEGIN IMMEDIATE`).
+//! - **Fencing**: fence tokens come from one store-wide increasing sequence.
+//! - **Ordering**: list methods order as documented, ties broken by id (UUIDs
+//!   compare as bytes, i.e. as lowercase hyphenated text).
+//! - **Enums** are stored as their `as_str` text; lists and maps inside records
+//!   (scopes, media, edit history, metrics, payloads) as JSON.
+//! - **Shared decisions**: call [`QuotaRequest::check`] inside the reserve
+//!   transaction and [`check_fenced_write`] inside fenced updates, so every
+//!   backend decides (and computes `retry_at`) identically.
+//!
+//! ## Running the conformance suite
+//!
+//! Enable the `conformance` feature in your dev-dependencies, build your store
+//! on a shared [`ManualClock`] and call the suite from a test:
+//!
+//! ```text
+//! // tests/conformance.rs of your backend crate
+//! #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+//! async fn conformance() {
+//!     let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+//!     let store: Arc<dyn Store> = Arc::new(MyStore::open(clock.clone()).await.unwrap());
+//!     store_traits::conformance::run_all(store, &clock).await;
+//! }
+//! ```
+//!
+//! Each area also has its own public function (`conformance::job_queue`,
+//! `conformance::quota`, ...) and `conformance::exactly_one_claimer` takes the
+//! number of iterations and claimers. The suite panics with a message naming the
+//! broken rule. It isolates its data by fresh ids and queue names, moves the
+//! clock only forward, and runs the retention test (which purges by age) last.
+//!
+//! ## Security notes
+//! - Only [`SealedToken`] can be stored; plaintext tokens never reach a store,
+//!   and [`AccountExport`] carries token metadata only.
+//! - Records hold untrusted text (messages, sources); treat it as data.
+//! - Keep secrets out of job payloads and audit details: both are exported.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
+#![warn(unreachable_pub, missing_debug_implementations)]
+
+#[macro_use]
+mod records;
+
+mod account;
+mod audit;
+#[cfg(feature = "conformance")]
+pub mod conformance;
+mod conversation;
+mod draft;
+mod error;
+mod ids;
+mod inbox;
+mod insight;
+mod memory;
+mod oauth;
+mod persona;
+mod privacy;
+mod publish;
+mod queue;
+mod quota;
+mod source;
+mod store;
+mod token;
+
+pub use account::{AccountFilter, AccountStore};
+pub use audit::{AuditLog, AuditQuery};
+pub use conversation::ConversationStore;
+pub use draft::{DraftFilter, DraftStore, check_fenced_write};
+pub use error::{BoxError, Error, ParseEnumError, Result};
+pub use ids::{
+    AccountId, AuditEventId, ConversationId, DeletionRequestId, DraftId, FenceToken,
+    InsightSnapshotId, JobId, MessageId, OrgId, PersonaId, ReservationId, SourceId,
+};
+pub use inbox::WebhookInbox;
+pub use insight::{InsightQuery, InsightStore};
+pub use memory::{MemoryStore, MemoryStoreFactory};
+pub use oauth::{OAuthStateStore, StoreNonces};
+pub use persona::PersonaStore;
+pub use privacy::PrivacyStore;
+pub use publish::{PublishFilter, PublishLedger};
+pub use queue::{JobFilter, JobQueue};
+pub use quota::QuotaLedger;
+pub use records::*;
+pub use source::SourceStore;
+pub use store::{DynStore, JobQueueExt, QuotaLedgerExt, RecordStoreExt, Store, StoreFactory};
+pub use token::TokenStore;
+pub use token_crypto::{Clock, KeyId, ManualClock, SealedToken, SystemClock};

@@ -1,0 +1,93 @@
+//! The quota ledger.
+
+use async_trait::async_trait;
+use chrono::TimeDelta;
+
+use super::{MemoryStore, sorted};
+use crate::error::{Error, Result};
+use crate::ids::{AccountId, ReservationId};
+use crate::quota::QuotaLedger;
+use crate::records::{QuotaKind, QuotaRequest, QuotaReservation, QuotaUsage, RecordKind};
+
+#[async_trait]
+impl QuotaLedger for MemoryStore {
+    async fn reserve(&self, request: &QuotaRequest) -> Result<QuotaReservation> {
+        let now = self.now();
+        let mut state = self.lock();
+        let existing: Vec<QuotaReservation> = state
+            .quota
+            .values()
+            .filter(|r| r.account_id == request.account_id && r.kind == request.kind)
+            .cloned()
+            .collect();
+        request.check(&existing, now)?;
+        let reservation = QuotaReservation {
+            id: ReservationId::new(),
+            account_id: request.account_id,
+            kind: request.kind,
+            units: request.units,
+            reserved_at: now,
+            expires_at: now + request.hold,
+            committed_at: None,
+        };
+        state.quota.insert(reservation.id, reservation.clone());
+        Ok(reservation)
+    }
+
+    async fn commit(&self, id: ReservationId) -> Result<QuotaReservation> {
+        let now = self.now();
+        let mut state = self.lock();
+        let reservation = state
+            .quota
+            .get_mut(&id)
+            .ok_or_else(|| Error::not_found(RecordKind::QuotaReservation, id))?;
+        if reservation.committed_at.is_none() {
+            reservation.committed_at = Some(now);
+        }
+        Ok(reservation.clone())
+    }
+
+    async fn release(&self, id: ReservationId) -> Result<bool> {
+        let mut state = self.lock();
+        match state.quota.get(&id) {
+            None => Ok(false),
+            Some(r) if r.committed_at.is_some() => Err(Error::InvalidState {
+                kind: RecordKind::QuotaReservation,
+                id: id.to_string(),
+                message: "a committed reservation cannot be released".into(),
+            }),
+            Some(_) => {
+                state.quota.remove(&id);
+                Ok(true)
+            }
+        }
+    }
+
+    async fn usage(
+        &self,
+        account_id: AccountId,
+        kind: QuotaKind,
+        window: TimeDelta,
+    ) -> Result<QuotaUsage> {
+        let now = self.now();
+        let state = self.lock();
+        let existing: Vec<QuotaReservation> = state
+            .quota
+            .values()
+            .filter(|r| r.account_id == account_id && r.kind == kind)
+            .cloned()
+            .collect();
+        Ok(QuotaUsage::of(&existing, account_id, kind, now, window))
+    }
+
+    async fn list_reservations(&self, account_id: AccountId) -> Result<Vec<QuotaReservation>> {
+        let state = self.lock();
+        let items = state
+            .quota
+            .values()
+            .filter(|r| r.account_id == account_id)
+            .cloned()
+            .collect();
+        Ok(sorted(items, |r| (r.reserved_at, r.id), None))
+    }
+}

@@ -1,0 +1,181 @@
+//! The [`Store`] bundle, the [`StoreFactory`] contract and the extension traits.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::TimeDelta;
+use token_crypto::Clock;
+
+use crate::account::AccountStore;
+use crate::audit::AuditLog;
+use crate::conversation::ConversationStore;
+use crate::draft::DraftStore;
+use crate::error::{Error, Result};
+use crate::ids::{AccountId, DraftId};
+use crate::inbox::WebhookInbox;
+use crate::insight::InsightStore;
+use crate::oauth::OAuthStateStore;
+use crate::persona::PersonaStore;
+use crate::privacy::PrivacyStore;
+use crate::publish::PublishLedger;
+use crate::queue::JobQueue;
+use crate::quota::QuotaLedger;
+use crate::records::{
+    Account, Draft, Job, NewJob, QuotaKind, QuotaRequest, QuotaReservation, RecordKind,
+};
+use crate::source::SourceStore;
+use crate::token::TokenStore;
+
+/// Everything a backend provides, so it can be passed around as one `Arc<dyn Store>`.
+///
+/// Implemented automatically for every type that implements all the store traits;
+/// a backend implements those and gets `Store` for free.
+pub trait Store:
+    AccountStore
+    + TokenStore
+    + PersonaStore
+    + SourceStore
+    + DraftStore
+    + ConversationStore
+    + PublishLedger
+    + InsightStore
+    + AuditLog
+    + OAuthStateStore
+    + WebhookInbox
+    + QuotaLedger
+    + JobQueue
+    + PrivacyStore
+    + std::fmt::Debug
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> Store for T where
+    T: AccountStore
+        + TokenStore
+        + PersonaStore
+        + SourceStore
+        + DraftStore
+        + ConversationStore
+        + PublishLedger
+        + InsightStore
+        + AuditLog
+        + OAuthStateStore
+        + WebhookInbox
+        + QuotaLedger
+        + JobQueue
+        + PrivacyStore
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// A type-erased store.
+pub type DynStore = dyn Store;
+
+/// Builds stores that read time from a given clock.
+///
+/// **Contract for backends**: every time-dependent decision (due jobs, lease
+/// expiry, quota windows, state expiry, retention ages, `exported_at`, commit
+/// times) uses the `Arc<dyn Clock>` the backend was constructed with, never the
+/// system clock or the database's `now()`. That is what lets the conformance
+/// suite drive time with a [`ManualClock`](token_crypto::ManualClock) instead of
+/// sleeping.
+#[async_trait]
+pub trait StoreFactory: Send + Sync {
+    /// A store (fresh or shared; the conformance suite isolates its data by
+    /// unique ids and queue names) whose time comes from `clock`.
+    async fn create(&self, clock: Arc<dyn Clock>) -> Result<Arc<dyn Store>>;
+}
+
+/// Conveniences over [`AccountStore`] and [`DraftStore`]. Blanket-implemented;
+/// do not implement it yourself.
+pub trait RecordStoreExt: AccountStore + DraftStore {
+    /// Reads an account or fails with [`Error::NotFound`].
+    fn require_account(&self, id: AccountId) -> impl Future<Output = Result<Account>> + Send
+    where
+        Self: Sync,
+    {
+        async move {
+            self.get_account(id)
+                .await?
+                .ok_or_else(|| Error::not_found(RecordKind::Account, id))
+        }
+    }
+
+    /// Reads a draft or fails with [`Error::NotFound`].
+    fn require_draft(&self, id: DraftId) -> impl Future<Output = Result<Draft>> + Send
+    where
+        Self: Sync,
+    {
+        async move {
+            self.get_draft(id)
+                .await?
+                .ok_or_else(|| Error::not_found(RecordKind::Draft, id))
+        }
+    }
+}
+
+impl<T: AccountStore + DraftStore + ?Sized> RecordStoreExt for T {}
+
+/// Conveniences over [`JobQueue`]. Blanket-implemented; do not implement it yourself.
+pub trait JobQueueExt: JobQueue {
+    /// Enqueues a job due now, without dedup key.
+    fn enqueue_now(
+        &self,
+        queue: &str,
+        kind: &str,
+        payload: serde_json::Value,
+    ) -> impl Future<Output = Result<Job>> + Send
+    where
+        Self: Sync,
+    {
+        let job = NewJob::new(queue, kind, payload);
+        async move { Ok(self.enqueue(job).await?.into_inner()) }
+    }
+
+    /// Claims at most one due job.
+    fn claim_one<'a>(
+        &'a self,
+        queue: &'a str,
+        worker: &'a str,
+        lease: TimeDelta,
+    ) -> impl Future<Output = Result<Option<Job>>> + Send + 'a
+    where
+        Self: Sync,
+    {
+        async move {
+            Ok(self
+                .claim(queue, worker, 1, lease)
+                .await?
+                .into_iter()
+                .next())
+        }
+    }
+}
+
+impl<T: JobQueue + ?Sized> JobQueueExt for T {}
+
+/// Conveniences over [`QuotaLedger`]. Blanket-implemented; do not implement it yourself.
+pub trait QuotaLedgerExt: QuotaLedger {
+    /// Reserves one unit against Meta's documented Threads limit for `kind`
+    /// (see [`QuotaRequest::threads`]).
+    fn reserve_threads(
+        &self,
+        account_id: AccountId,
+        kind: QuotaKind,
+    ) -> impl Future<Output = Result<QuotaReservation>> + Send
+    where
+        Self: Sync,
+    {
+        let request = QuotaRequest::threads(account_id, kind);
+        async move { self.reserve(&request).await }
+    }
+}
+
+impl<T: QuotaLedger + ?Sized> QuotaLedgerExt for T {}
