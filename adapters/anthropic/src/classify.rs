@@ -8,10 +8,6 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::wire::ApiError;
 
-/// Longest provider message kept in an error (bodies of misbehaving proxies
-/// can be whole HTML pages).
-const MAX_MESSAGE_CHARS: usize = 500;
-
 /// Turns a non-success response into an [`LlmError`].
 pub(crate) fn error_from_response(
     status: StatusCode,
@@ -110,16 +106,7 @@ pub(crate) fn error_from_transport(error: reqwest::Error) -> LlmError {
 /// Removes the API key from a provider message (a proxy may echo request
 /// headers back) and bounds its length.
 pub(crate) fn scrub(message: &str, key: &SecretString) -> String {
-    let secret = key.expose_secret();
-    let cleaned = if secret.is_empty() {
-        message.to_owned()
-    } else {
-        message.replace(secret, "[redacted]")
-    };
-    match cleaned.char_indices().nth(MAX_MESSAGE_CHARS) {
-        Some((cut, _)) => format!("{}…", &cleaned[..cut]),
-        None => cleaned,
-    }
+    persona_core::provider::scrub::scrub(message, key.expose_secret())
 }
 
 #[cfg(test)]

@@ -160,12 +160,13 @@ mod classify;
 mod error;
 mod json;
 mod provider;
-mod retry;
 mod wire;
 
 pub use error::Error;
+/// The retry policy, shared with the other providers through
+/// [`persona_core::provider::retry`].
+pub use persona_core::provider::retry::RetryPolicy;
 pub use provider::{
     ANTHROPIC_VERSION, AnthropicProvider, AnthropicProviderBuilder, DEFAULT_BASE_URL,
     DEFAULT_MAX_TOKENS, DEFAULT_MODEL, DEFAULT_TIMEOUT,
 };
-pub use retry::RetryPolicy;

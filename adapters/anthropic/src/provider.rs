@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
+use persona_core::provider::retry::{self, Failure, RetryPolicy, ServerHints};
 use persona_core::{
     Completion, CompletionRequest, FinishReason, LlmError, LlmProvider, ResponseFormat, Role, Usage,
 };
@@ -14,7 +15,6 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::classify::{error_from_response, error_from_transport, scrub};
 use crate::error::Error;
 use crate::json::extract_json_object;
-use crate::retry::{RetryPolicy, retry_after, should_retry_header};
 use crate::wire::{MessagesRequest, MessagesResponse, WireMessage};
 
 /// The official API's base URL (`/v1/messages` is appended).
@@ -147,45 +147,40 @@ impl AnthropicProvider {
         request.send().await.map_err(error_from_transport)
     }
 
+    /// One attempt: the body of a successful answer, or the failure with
+    /// the server's retry hints.
+    async fn attempt(&self, body: &MessagesRequest<'_>) -> Result<Vec<u8>, Failure> {
+        let response = self.send_once(body).await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.map_err(error_from_transport)?;
+        if status.is_success() {
+            return Ok(bytes.to_vec());
+        }
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let hints = ServerHints::from_headers(header, SystemTime::now());
+        let error = error_from_response(
+            status,
+            &bytes,
+            hints.retry_after,
+            header("request-id"),
+            &self.api_key,
+        );
+        Err(Failure::new(error, hints))
+    }
+
     /// Sends the request, retrying per the policy; returns the body of the
     /// first successful answer.
     async fn send(&self, body: &MessagesRequest<'_>) -> Result<Vec<u8>, LlmError> {
-        let mut attempt = 1;
-        loop {
-            let (error, verdict, hint) = match self.send_once(body).await {
-                Ok(response) => {
-                    let status = response.status();
-                    let headers = response.headers().clone();
-                    match response.bytes().await.map_err(error_from_transport) {
-                        Ok(bytes) if status.is_success() => return Ok(bytes.to_vec()),
-                        Ok(bytes) => {
-                            let hint = retry_after(&headers, SystemTime::now());
-                            let request_id =
-                                headers.get("request-id").and_then(|v| v.to_str().ok());
-                            let error = error_from_response(
-                                status,
-                                &bytes,
-                                hint,
-                                request_id,
-                                &self.api_key,
-                            );
-                            (error, should_retry_header(&headers), hint)
-                        }
-                        Err(error) => (error, None, None),
-                    }
-                }
-                Err(error) => (error, None, None),
-            };
-            let retry = verdict.unwrap_or_else(|| error.is_retryable());
-            match self.retry.delay(attempt, hint).filter(|_| retry) {
-                Some(wait) => {
-                    tracing::debug!(attempt, ?wait, %error, "retrying Anthropic message");
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                None => return Err(error),
-            }
-        }
+        retry::run(
+            &self.retry,
+            |_| self.attempt(body),
+            |attempt, wait, error| {
+                tracing::debug!(attempt, ?wait, %error, "retrying Anthropic message");
+                tokio::time::sleep(wait)
+            },
+        )
+        .await
     }
 }
 

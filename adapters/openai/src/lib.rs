@@ -162,12 +162,13 @@
 mod classify;
 mod error;
 mod provider;
-mod retry;
 mod wire;
 
 pub use error::Error;
+/// The retry policy, shared with the other providers through
+/// [`persona_core::provider::retry`].
+pub use persona_core::provider::retry::RetryPolicy;
 pub use provider::{
     DEFAULT_BASE_URL, DEFAULT_MODEL, DEFAULT_NAME, DEFAULT_TIMEOUT, OpenAiProvider,
     OpenAiProviderBuilder, TokenLimitField,
 };
-pub use retry::RetryPolicy;

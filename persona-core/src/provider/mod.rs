@@ -6,6 +6,14 @@
 //! this crate; OpenAI-compatible and Anthropic providers in `adapters/`), and
 //! hosts may bring their own. The trait is object safe: the pipeline holds an
 //! `Arc<dyn LlmProvider>`.
+//!
+//! HTTP adapters share their retry behaviour (policy, backoff, the server's
+//! `retry-after` hints and the retry loop) through [`retry`], and the cleaning
+//! of server messages through [`scrub`]; neither needs an HTTP crate or an
+//! async runtime.
+
+pub mod retry;
+pub mod scrub;
 
 use std::fmt;
 use std::time::Duration;
