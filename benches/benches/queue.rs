@@ -8,7 +8,9 @@
 //!
 //! Each measured iteration drains a queue of 400 due jobs (inserted in bulk
 //! beforehand, not timed) with 4 workers that each loop `claim(1)` →
-//! `complete`. Criterion reports elements per second = jobs per second.
+//! `complete` (`store`, and the minimal loop of the same shape), or
+//! `claim(16)` → 16 × `complete` (`store_claim16`, for reference). Criterion
+//! reports elements per second = jobs per second.
 //!
 //! PostgreSQL runs on a throw-away database on the server at
 //! `TEST_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`) and
@@ -22,7 +24,7 @@
 //!   of the same size as the store's.
 
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,7 +36,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{ConnectOptions, PgPool, SqlitePool};
 use store_postgres::{PgStore, PgStoreOptions, SynchronousCommit};
 use store_sqlite::{SqliteStore, SqliteStoreOptions, Synchronous};
-use store_traits::{Clock, JobQueue, Store, SystemClock};
+use store_traits::{Clock, Store, SystemClock};
 
 const JOBS: usize = 400;
 const WORKERS: usize = 4;
@@ -69,12 +71,15 @@ where
     elapsed
 }
 
-/// The store's own loop: `claim(1)` then `complete`, until nothing is due.
-async fn store_worker(store: Arc<dyn Store>, queue: String, w: usize) -> usize {
+/// The store's own loop: `claim(batch)` then `complete` each, until nothing is due.
+async fn store_worker(store: Arc<dyn Store>, queue: String, w: usize, batch: usize) -> usize {
     let name = format!("w{w}");
     let mut done = 0;
     loop {
-        let jobs = store.claim(&queue, &name, 1, LEASE).await.expect("claim");
+        let jobs = store
+            .claim(&queue, &name, batch, LEASE)
+            .await
+            .expect("claim");
         if jobs.is_empty() {
             return done;
         }
@@ -159,9 +164,9 @@ fn temp_path(label: &str) -> PathBuf {
     ))
 }
 
-fn remove_db(path: &PathBuf) {
+fn remove_db(path: &Path) {
     for suffix in ["", "-wal", "-shm"] {
-        let mut p = path.clone().into_os_string();
+        let mut p = path.as_os_str().to_owned();
         p.push(suffix);
         let _ = std::fs::remove_file(p);
     }
@@ -206,7 +211,22 @@ fn bench_sqlite(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
                         let queue = fresh_queue();
                         sqlite_fill(&minimal, &queue).await;
                         let s = shared.clone();
-                        total += drain(&queue, move |q, w| store_worker(s.clone(), q, w)).await;
+                        total += drain(&queue, move |q, w| store_worker(s.clone(), q, w, 1)).await;
+                    }
+                    total
+                }
+            })
+        });
+        group.bench_function("store_claim16", |b| {
+            b.to_async(rt).iter_custom(|iters| {
+                let (shared, minimal) = (shared.clone(), minimal.clone());
+                async move {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        let queue = fresh_queue();
+                        sqlite_fill(&minimal, &queue).await;
+                        let s = shared.clone();
+                        total += drain(&queue, move |q, w| store_worker(s.clone(), q, w, 16)).await;
                     }
                     total
                 }
@@ -358,7 +378,22 @@ fn bench_postgres(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
                         let queue = fresh_queue();
                         pg_fill(&minimal, &queue).await;
                         let s = shared.clone();
-                        total += drain(&queue, move |q, w| store_worker(s.clone(), q, w)).await;
+                        total += drain(&queue, move |q, w| store_worker(s.clone(), q, w, 1)).await;
+                    }
+                    total
+                }
+            })
+        });
+        group.bench_function("store_claim16", |b| {
+            b.to_async(rt).iter_custom(|iters| {
+                let (shared, minimal) = (shared.clone(), minimal.clone());
+                async move {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        let queue = fresh_queue();
+                        pg_fill(&minimal, &queue).await;
+                        let s = shared.clone();
+                        total += drain(&queue, move |q, w| store_worker(s.clone(), q, w, 16)).await;
                     }
                     total
                 }

@@ -1,0 +1,143 @@
+//! Migrations, the schema-version guard and the connection settings.
+
+mod common;
+
+use std::sync::Arc;
+
+use store_postgres::{Error, PgStore, PgStoreOptions, SynchronousCommit};
+use store_traits::{Account, AccountStore, Clock, SystemClock};
+
+fn clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}
+
+#[tokio::test]
+async fn migrating_twice_is_a_no_op_and_keeps_data() {
+    common::with_database("twice", |options, _| async move {
+        let store = PgStore::connect(&options, clock()).await.unwrap();
+        let version = store.schema_version().await.unwrap();
+        assert_eq!(version, Some(PgStore::supported_schema_version()));
+        let account = Account::new("1", "alice", clock().now());
+        store.insert_account(&account).await.unwrap();
+
+        store.migrate().await.unwrap();
+        store.migrate().await.unwrap();
+        assert_eq!(store.schema_version().await.unwrap(), version);
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM store_postgres_migrations")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(
+            rows,
+            PgStore::supported_schema_version(),
+            "one row per migration"
+        );
+        store.close().await;
+
+        let reopened = PgStore::connect(&options, clock()).await.unwrap();
+        assert_eq!(
+            reopened.get_account(account.id).await.unwrap(),
+            Some(account)
+        );
+        reopened.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_first_connections_migrate_once() {
+    common::with_database("race", |options, _| async move {
+        let mut tasks = Vec::new();
+        for _ in 0..4 {
+            let options = options.clone().max_connections(2);
+            tasks.push(tokio::spawn(async move {
+                PgStore::connect(&options, clock()).await
+            }));
+        }
+        for task in tasks {
+            let store = task.await.unwrap().expect("every racing connect succeeds");
+            assert_eq!(
+                store.schema_version().await.unwrap(),
+                Some(PgStore::supported_schema_version())
+            );
+            store.close().await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_release_is_refused_untouched() {
+    common::with_database("newer", |options, _| async move {
+        let store = PgStore::connect(&options, clock()).await.unwrap();
+        let future = PgStore::supported_schema_version() + 1;
+        sqlx::query(
+            "INSERT INTO store_postgres_migrations (version, description, success, checksum, execution_time) \
+             VALUES ($1, 'from the future', TRUE, '\\x00', 0)",
+        )
+        .bind(future)
+        .execute(store.pool())
+        .await
+        .unwrap();
+        let error = PgStore::connect(&options, clock()).await.unwrap_err();
+        match &error {
+            Error::SchemaTooNew { found, supported } => {
+                assert_eq!(*found, future);
+                assert_eq!(*supported, PgStore::supported_schema_version());
+            }
+            other => panic!("expected SchemaTooNew, got {other:?}"),
+        }
+        assert!(error.to_string().contains("newer"), "{error}");
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM store_postgres_migrations")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(rows, future, "the refused connect changed nothing");
+        store.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn synchronous_commit_is_applied_to_every_connection() {
+    common::with_database("sync", |options, _| async move {
+        for (mode, expected) in [
+            (SynchronousCommit::On, "on"),
+            (SynchronousCommit::Off, "off"),
+        ] {
+            let store = PgStore::connect(&options.clone().synchronous_commit(mode), clock())
+                .await
+                .unwrap();
+            let setting: String = sqlx::query_scalar("SHOW synchronous_commit")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+            assert_eq!(setting, expected, "{mode:?}");
+            store.close().await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_urls_and_pool_sizes_are_typed_errors() {
+    let error = PgStoreOptions::new("mysql://nope").unwrap_err();
+    assert!(matches!(error, Error::InvalidOptions(_)), "{error:?}");
+    let options = PgStoreOptions::new(common::DEFAULT_URL)
+        .unwrap()
+        .max_connections(0);
+    let error = PgStore::connect(&options, clock()).await.unwrap_err();
+    assert!(matches!(error, Error::InvalidOptions(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_an_open_error_without_the_password() {
+    let options = PgStoreOptions::new("postgres://app:hunter2@127.0.0.1:1/threads")
+        .unwrap()
+        .acquire_timeout(std::time::Duration::from_secs(2));
+    let error = PgStore::connect(&options, clock()).await.unwrap_err();
+    assert!(matches!(error, Error::Open { .. }), "{error:?}");
+    let text = format!("{error} {error:?}");
+    assert!(text.contains("127.0.0.1:1/threads"), "{text}");
+    assert!(!text.contains("hunter2"), "the password leaked: {text}");
+}
