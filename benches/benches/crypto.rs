@@ -24,12 +24,19 @@ use token_crypto::{KeyId, KeyMaterial, Keyring, TokenContext, TokenField};
 const KEY: [u8; 32] = [0x5a; 32];
 
 fn context() -> TokenContext {
-    TokenContext::new("17841400000000001", "token-row-000042", TokenField::AccessToken)
-        .expect("valid context")
+    TokenContext::new(
+        "17841400000000001",
+        "token-row-000042",
+        TokenField::AccessToken,
+    )
+    .expect("valid context")
 }
 
 fn seal_open(c: &mut Criterion) {
-    let ring = Keyring::new(KeyId::new("k2026").expect("valid id"), KeyMaterial::from_bytes(&KEY));
+    let ring = Keyring::new(
+        KeyId::new("k2026").expect("valid id"),
+        KeyMaterial::from_bytes(&KEY),
+    );
     let ctx = context();
     let secret = SecretString::from("T".repeat(256));
     let plaintext = vec![b'T'; 256];
@@ -39,7 +46,12 @@ fn seal_open(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("seal_256B");
     group.bench_function("token_crypto", |b| {
-        b.iter(|| black_box(ring.seal(black_box(&secret), black_box(&ctx)).expect("seal")))
+        b.iter(|| {
+            black_box(
+                ring.seal(black_box(&secret), black_box(&ctx))
+                    .expect("seal"),
+            )
+        })
     });
     group.bench_function("raw_aes_gcm", |b| {
         b.iter(|| {
@@ -48,7 +60,10 @@ fn seal_open(c: &mut Criterion) {
             black_box(
                 raw.encrypt(
                     &Nonce::from(nonce),
-                    Payload { msg: black_box(&plaintext), aad: black_box(&aad) },
+                    Payload {
+                        msg: black_box(&plaintext),
+                        aad: black_box(&aad),
+                    },
                 )
                 .expect("encrypt"),
             )
@@ -59,23 +74,40 @@ fn seal_open(c: &mut Criterion) {
     let sealed = ring.seal(&secret, &ctx).expect("seal");
     let nonce = [7u8; 12];
     let raw_ct = raw
-        .encrypt(&Nonce::from(nonce), Payload { msg: &plaintext, aad: &aad })
+        .encrypt(
+            &Nonce::from(nonce),
+            Payload {
+                msg: &plaintext,
+                aad: &aad,
+            },
+        )
         .expect("encrypt");
     let mut group = c.benchmark_group("open_256B");
     group.bench_function("token_crypto", |b| {
-        b.iter(|| black_box(ring.open(black_box(&sealed), black_box(&ctx)).expect("open")))
+        b.iter(|| {
+            black_box(
+                ring.open(black_box(&sealed), black_box(&ctx))
+                    .expect("open"),
+            )
+        })
     });
     // The same, with the returned SecretString dropped outside the timed section: the
     // difference is the cost of wiping the plaintext on drop.
     group.bench_function("token_crypto_excluding_wipe", |b| {
-        b.iter_with_large_drop(|| ring.open(black_box(&sealed), black_box(&ctx)).expect("open"))
+        b.iter_with_large_drop(|| {
+            ring.open(black_box(&sealed), black_box(&ctx))
+                .expect("open")
+        })
     });
     group.bench_function("raw_aes_gcm", |b| {
         b.iter(|| {
             black_box(
                 raw.decrypt(
                     &Nonce::from(nonce),
-                    Payload { msg: black_box(&raw_ct), aad: black_box(&aad) },
+                    Payload {
+                        msg: black_box(&raw_ct),
+                        aad: black_box(&aad),
+                    },
                 )
                 .expect("decrypt"),
             )
@@ -95,14 +127,21 @@ fn webhook_verify(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("webhook_verify_1KiB");
     group.bench_function("token_crypto", |b| {
-        b.iter(|| black_box(verifier.verify([black_box(header.as_bytes())], black_box(&body)).expect("verify")))
+        b.iter(|| {
+            black_box(
+                verifier
+                    .verify([black_box(header.as_bytes())], black_box(&body))
+                    .expect("verify"),
+            )
+        })
     });
     group.bench_function("raw_hmac", |b| {
         b.iter(|| {
-            let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(b"0123456789abcdef0123456789abcdef")
-                .expect("any key length");
+            let mut mac =
+                <Hmac<Sha256> as KeyInit>::new_from_slice(b"0123456789abcdef0123456789abcdef")
+                    .expect("any key length");
             mac.update(black_box(&body));
-            black_box(mac.verify_slice(black_box(&tag)).expect("verify"))
+            black_box(mac.verify_slice(black_box(&tag))).expect("verify")
         })
     });
     group.finish();
