@@ -15,6 +15,7 @@
 //! | `POST /__admin/clock/advance` | `{seconds}` | [`Admin::advance`] |
 //! | `POST /__admin/clock/set` | `{unix}` | [`Admin::set_time`] |
 //! | `POST /__admin/posts` | [`PostAs`] | [`Admin::post_as`] → `{id}` |
+//! | `POST /__admin/follows` / `DELETE` | `{follower, followee}` | [`Admin::follow`] / [`Admin::unfollow`] |
 //! | `PUT /__admin/faults` | `[FaultRule]` | [`Admin::set_faults`] |
 //! | `POST /__admin/faults` | [`FaultRule`] | [`Admin::add_fault`] |
 //! | `DELETE /__admin/faults` | | [`Admin::clear_faults`] |
@@ -28,7 +29,7 @@
 //! | `POST /__admin/callbacks/data_deletion` | `{app_id, user_id}` | [`Admin::fire_callback`] |
 //! | `PUT /__admin/sensitive_keywords` | `["word", ...]` | [`Admin::set_sensitive_keywords`] |
 //! | `POST /__admin/locations` | [`LocationSpec`] | [`Admin::add_location`] → `{id}` |
-//! | `PUT /__admin/config` | `{delays?, republish?}` | [`Admin::set_processing_delays`], [`Admin::set_republish`] |
+//! | `PUT /__admin/config` | `{delays?, republish?, media_fetch?}` | [`Admin::set_processing_delays`], [`Admin::set_republish`], [`Admin::set_media_fetch`] |
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -493,6 +494,13 @@ impl Admin {
                     .posts
                     .get(&r)
                     .ok_or_else(|| Error::Admin(format!("unknown post {r}")))?;
+                if !crate::audience::may_reply(&w, parent, &owner) {
+                    return Err(Error::ReplyNotAllowed {
+                        post: r.to_string(),
+                        reply_audience: parent.content.reply_audience.clone(),
+                        author: owner,
+                    });
+                }
                 let root = parent.root.unwrap_or(parent.id);
                 let needs = w
                     .posts
@@ -529,6 +537,25 @@ impl Admin {
         drop(w);
         self.shared.wake_webhooks();
         Ok(id.to_string())
+    }
+
+    /// Records that `follower` follows `followee` (user ids or usernames). The follow
+    /// graph decides `accounts_you_follow` and `followers_only` replies made with
+    /// [`Admin::post_as`].
+    pub fn follow(&self, follower: &str, followee: &str) -> Result<(), Error> {
+        let mut w = self.shared.lock();
+        let a = resolve_user(&w, follower)?;
+        let b = resolve_user(&w, followee)?;
+        w.follow_graph.insert((a, b));
+        Ok(())
+    }
+
+    /// Removes a follow recorded with [`Admin::follow`]; `false` if there was none.
+    pub fn unfollow(&self, follower: &str, followee: &str) -> Result<bool, Error> {
+        let mut w = self.shared.lock();
+        let a = resolve_user(&w, follower)?;
+        let b = resolve_user(&w, followee)?;
+        Ok(w.follow_graph.remove(&(a, b)))
     }
 
     /// Replaces the fault rules.
@@ -569,6 +596,13 @@ impl Admin {
     /// Sets what publishing an already published container does.
     pub fn set_republish(&self, behaviour: RepublishBehaviour) {
         self.shared.lock().config.republish = behaviour;
+    }
+
+    /// Sets whether IMAGE / VIDEO containers fetch and check their media URL (see
+    /// [`crate::MediaFetch`]). Over HTTP: `PUT /__admin/config` with
+    /// `{"media_fetch": "fetch"}` or `"off"`.
+    pub fn set_media_fetch(&self, mode: crate::media::MediaFetch) {
+        self.shared.lock().config.media_fetch = mode;
     }
 
     /// Keyword-search terms Meta "considers sensitive": queries containing one return an
@@ -804,6 +838,13 @@ struct AppUserBody {
 struct ConfigBody {
     delays: Option<ProcessingDelays>,
     republish: Option<RepublishBehaviour>,
+    media_fetch: Option<crate::media::MediaFetch>,
+}
+
+#[derive(Deserialize)]
+struct FollowBody {
+    follower: String,
+    followee: String,
 }
 
 /// Serves `/__admin/...`.
@@ -884,8 +925,23 @@ async fn dispatch(
             json!({"now": admin.now()})
         }
         ("POST", "/posts") => {
-            let id = admin.post_as(body_as(bytes)?).map_err(admin_err)?;
+            let id = admin.post_as(body_as(bytes)?).map_err(|e| match e {
+                Error::ReplyNotAllowed { .. } => Reject(403, e.to_string()),
+                e => bad(e),
+            })?;
             json!({"id": id})
+        }
+        ("POST", "/follows") | ("DELETE", "/follows") => {
+            let b: FollowBody = body_as(bytes)?;
+            if m == "POST" {
+                admin.follow(&b.follower, &b.followee).map_err(admin_err)?;
+                json!({"success": true})
+            } else {
+                let removed = admin
+                    .unfollow(&b.follower, &b.followee)
+                    .map_err(admin_err)?;
+                json!({"success": removed})
+            }
         }
         ("PUT", "/faults") => {
             admin.set_faults(body_as(bytes)?);
@@ -949,6 +1005,9 @@ async fn dispatch(
             }
             if let Some(r) = b.republish {
                 admin.set_republish(r);
+            }
+            if let Some(f) = b.media_fetch {
+                admin.set_media_fetch(f);
             }
             json!({"success": true})
         }

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use crate::errors::{ApiError, ErrorType};
 use crate::ledger::Operation;
+use crate::media::{MediaKind, PendingFetch};
 use crate::oauth::{self, Auth};
 use crate::params::Params;
 use crate::posts::{can_see, shortcode};
@@ -479,19 +480,7 @@ fn build_content(w: &World, p: &Params, auth: &Auth) -> Result<Content, ApiError
             ));
         }
         if t.owner != auth.user_id {
-            let me = w.username_of(&auth.user_id).to_ascii_lowercase();
-            let mentioned = t
-                .content
-                .text
-                .as_deref()
-                .unwrap_or("")
-                .to_ascii_lowercase()
-                .contains(&format!("@{me}"));
-            let allowed = match t.content.reply_audience.as_str() {
-                "PARENT_POST_AUTHOR_ONLY" => false,
-                "MENTIONED_ONLY" => mentioned,
-                _ => true,
-            };
+            let allowed = crate::audience::may_reply(w, t, &auth.user_id);
             if !allowed {
                 return Err(ApiError::graph(
                     ErrorType::ThApi,
@@ -527,6 +516,20 @@ pub(crate) fn create(w: &mut World, p: &Params, ctx: &Ctx, user: &str) -> Result
             WriteType::Carousel => d.carousel_secs,
         };
         let id = w.new_id();
+        if w.config.media_fetch == crate::media::MediaFetch::Fetch {
+            let fetch = match content.media_type {
+                WriteType::Image => content.image_url.clone().map(|u| (MediaKind::Image, u)),
+                WriteType::Video => content.video_url.clone().map(|u| (MediaKind::Video, u)),
+                _ => None,
+            };
+            if let Some((kind, url)) = fetch {
+                w.pending_fetches.push(PendingFetch {
+                    container: id,
+                    kind,
+                    url,
+                });
+            }
+        }
         w.containers.insert(
             id,
             Container {

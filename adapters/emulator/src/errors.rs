@@ -19,6 +19,17 @@ pub enum Error {
     /// An admin call named something that does not exist or was invalid.
     #[error("admin request rejected: {0}")]
     Admin(String),
+    /// [`crate::Admin::post_as`] tried to reply to a post whose `reply_control` does not
+    /// allow this author; nothing was stored.
+    #[error("post {post} only accepts replies from {reply_audience}; {author} may not reply")]
+    ReplyNotAllowed {
+        /// The post replied to.
+        post: String,
+        /// The post's `reply_audience` (`ACCOUNTS_YOU_FOLLOW`, `MENTIONED_ONLY`, ...).
+        reply_audience: String,
+        /// The refused author's user id.
+        author: String,
+    },
     /// An outgoing HTTP call (webhook handshake, callback) failed.
     #[error("outgoing HTTP call failed")]
     Http(#[source] reqwest::Error),

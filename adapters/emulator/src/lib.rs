@@ -68,16 +68,40 @@
 //!
 //! Time starts at [`EmulatorBuilder::start_time`] (default 2026-01-01T00:00:00Z) and only
 //! moves with [`Admin::advance`] / [`Admin::set_time`]. Token lifetimes (code 1 h,
-//! short-lived 1 h, long-lived 60 days, refresh after 24 h), container processing
+//! short-lived 1 h, long-lived 60 days, refresh after 24 h; the permission grant ends 90 days
+//! after authorization, a refresh extends it for public profiles only, and a token whose
+//! grant has ended fails with 190/463 like an expired one), container processing
 //! ([`ProcessingDelays`]) and 24 h expiry, rolling 24 h quotas, ghost post archiving,
 //! insights growth and webhook retries all read it.
+//!
+//! ## Media fetch
+//!
+//! By default ([`MediaFetch::Off`]) IMAGE and VIDEO containers never download their URL:
+//! they finish after their processing delay, so fake `https://` URLs work offline. With
+//! [`EmulatorBuilder::media_fetch`] / [`Admin::set_media_fetch`] set to
+//! [`MediaFetch::Fetch`], container creation downloads `image_url` / `video_url` (10 s
+//! timeout, at most [`MAX_IMAGE_BYTES`] / [`MAX_VIDEO_BYTES`]) before it answers, and checks
+//! what the bytes show: images JPEG or PNG, ≤ 8 MB, aspect ratio ≤ 10:1 (PNG `IHDR`, JPEG
+//! `SOFn`); videos MOV/MP4 (`ftyp` first), ≤ 1 GB, `moov` before `mdat`, `mvhd` duration
+//! above 0 and ≤ 300 s. A failed check puts the container in `ERROR` with
+//! `FAILED_DOWNLOADING_VIDEO` (video not downloadable), `INVALID_DURATION`,
+//! `INVALID_ASPEC_RATIO` (sic) or `UNKNOWN` (everything else, including an image that
+//! cannot be downloaded, as Meta reports it in practice). Codecs, frame rate, bit rate and
+//! audio are not checked. With fetching on, the emulator requests whatever URL a client
+//! sends; like the admin API, keep it on loopback.
 //!
 //! ## Admin API
 //!
 //! [`Admin`] (from [`RunningEmulator::admin`]) creates apps and users, posts as other users
 //! ([`Admin::post_as`]: replies, mentions, public posts for search), mints tokens, moves the
 //! clock, configures faults, reads the [ledger](LedgerEntry) and drives webhooks and
-//! callbacks. The same operations are served over HTTP under `/__admin/` (table in the
+//! callbacks. [`Admin::follow`] builds a follow graph; replies made with
+//! [`Admin::post_as`] obey the parent post's `reply_control` (`accounts_you_follow`: the
+//! author follows the replier; `followers_only`: the replier follows the author;
+//! `mentioned_only`: the replier is @-mentioned in the post text;
+//! `parent_post_author_only`: only the author) and are refused with
+//! [`Error::ReplyNotAllowed`] otherwise; replies created through the API by the account
+//! under test obey the same rules and fail with code 10. The same operations are served over HTTP under `/__admin/` (table in the
 //! [`admin`] module docs). The admin API has no authentication: run the emulator on
 //! loopback only.
 //!
@@ -113,6 +137,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod admin;
+mod audience;
 mod callbacks;
 mod clock;
 mod containers;
@@ -121,6 +146,7 @@ mod faults;
 mod fields;
 mod insights;
 mod ledger;
+mod media;
 mod metrics;
 mod oauth;
 mod paging;
@@ -150,6 +176,7 @@ pub use clock::{DEFAULT_START, format_timestamp};
 pub use errors::Error;
 pub use faults::{Endpoint, FaultAction, FaultRule};
 pub use ledger::{LedgerEntry, Operation};
+pub use media::{MAX_IMAGE_BYTES, MAX_VIDEO_BYTES, MediaFetch};
 pub use oauth::ALL_SCOPES;
 pub use state::{ProcessingDelays, RepublishBehaviour};
 pub use validation::threads_text_length;
@@ -179,6 +206,7 @@ pub struct EmulatorBuilder {
     delays: ProcessingDelays,
     delivery: DeliveryMode,
     republish: RepublishBehaviour,
+    media_fetch: MediaFetch,
 }
 
 impl Default for EmulatorBuilder {
@@ -190,6 +218,7 @@ impl Default for EmulatorBuilder {
             delays: ProcessingDelays::default(),
             delivery: DeliveryMode::Manual,
             republish: RepublishBehaviour::Reject,
+            media_fetch: MediaFetch::Off,
         }
     }
 }
@@ -237,6 +266,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Whether IMAGE / VIDEO containers fetch and check their media URL (default
+    /// [`MediaFetch::Off`]; see [`MediaFetch`]).
+    pub fn media_fetch(mut self, mode: MediaFetch) -> Self {
+        self.media_fetch = mode;
+        self
+    }
+
     /// Binds the socket and starts serving on the current Tokio runtime.
     pub async fn start(self) -> Result<RunningEmulator, Error> {
         let listener = tokio::net::TcpListener::bind(self.addr)
@@ -254,6 +290,7 @@ impl EmulatorBuilder {
             Config {
                 delays: self.delays,
                 republish: self.republish,
+                media_fetch: self.media_fetch,
             },
         );
         let shared = Arc::new(Shared {

@@ -125,8 +125,8 @@ pub(crate) fn user_auth(w: &mut World, p: &Params, fx: &Effects) -> Result<Auth,
         }
     }
     let rec = w.tokens.get(token).ok_or_else(invalid_token)?;
-    if rec.expires_at <= now {
-        return Err(expired_token(rec.expires_at, now));
+    if rec.lapses_at() <= now {
+        return Err(expired_token(rec.lapses_at(), now));
     }
     if !w
         .grants
@@ -371,8 +371,8 @@ pub(crate) fn access_token(w: &mut World, p: &Params) -> Result<Reply, ApiError>
 fn token_rec_checked(w: &World, token: &str) -> Result<TokenRec, ApiError> {
     let now = w.now();
     let rec = w.tokens.get(token).cloned().ok_or_else(invalid_token)?;
-    if rec.expires_at <= now {
-        return Err(expired_token(rec.expires_at, now));
+    if rec.lapses_at() <= now {
+        return Err(expired_token(rec.lapses_at(), now));
     }
     if !w
         .grants
@@ -418,6 +418,10 @@ pub(crate) fn exchange(w: &mut World, p: &Params) -> Result<Reply, ApiError> {
         TokenKind::LongLived,
         now,
     );
+    // The exchange does not re-authorize: the grant keeps its 90-day end.
+    if let Some(t) = w.tokens.get_mut(&new) {
+        t.data_access_expires_at = rec.data_access_expires_at;
+    }
     Ok(Reply::Json(json!({
         "access_token": new,
         "token_type": "bearer",
@@ -507,7 +511,7 @@ pub(crate) fn debug_token(w: &mut World, p: &Params) -> Result<Reply, ApiError> 
     let granted = w
         .grants
         .contains_key(&(rec.app_id.clone(), rec.user_id.clone()));
-    let valid = rec.expires_at > now && granted;
+    let valid = rec.lapses_at() > now && granted;
     let mut data = json!({
         "app_id": rec.app_id,
         "type": "USER",
@@ -546,6 +550,7 @@ mod tests {
             Config {
                 delays: ProcessingDelays::default(),
                 republish: RepublishBehaviour::Reject,
+                media_fetch: crate::media::MediaFetch::Off,
             },
         );
         for _ in 0..255 {
@@ -582,6 +587,7 @@ mod tests {
             Config {
                 delays: ProcessingDelays::default(),
                 republish: RepublishBehaviour::Reject,
+                media_fetch: crate::media::MediaFetch::Off,
             },
         );
         w.apps.insert(

@@ -19,7 +19,7 @@ use crate::ledger::Operation;
 use crate::params::{self, Params};
 use crate::state::World;
 use crate::webhooks::{self, DeliveryMode, DeliveryReport};
-use crate::{admin, containers, insights, oauth, posts, profile, replies, search};
+use crate::{admin, containers, insights, media, oauth, posts, profile, replies, search};
 
 /// State shared by the handlers, the admin handle and the webhook task.
 #[derive(Debug)]
@@ -334,7 +334,7 @@ async fn entry(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         base_url: shared.base_url.clone(),
         fx,
     };
-    let (mut response, queued, usage) = {
+    let (mut response, queued, usage, fetches) = {
         let mut w = shared.lock();
         let usage = w.app_usage(p.token.as_deref());
         let response = match injected {
@@ -368,8 +368,18 @@ async fn entry(State(shared): State<Arc<Shared>>, req: Request) -> Response {
                 Err(e) => error_response(&mut w, &e),
             },
         };
-        (response, !w.webhooks.pending.is_empty(), usage)
+        let fetches = std::mem::take(&mut w.pending_fetches);
+        (response, !w.webhooks.pending.is_empty(), usage, fetches)
     };
+    // Media fetches run before the response so a client polling the container sees the
+    // outcome deterministically; the world lock is not held while fetching.
+    for f in fetches {
+        if let Err(message) = media::fetch_and_check(&shared.http, f.kind, &f.url).await {
+            if let Some(c) = shared.lock().containers.get_mut(&f.container) {
+                c.error.get_or_insert_with(|| message.to_owned());
+            }
+        }
+    }
     if let Some(v) = usage.and_then(|u| HeaderValue::from_str(&u).ok()) {
         response.headers_mut().insert("x-app-usage", v);
     }

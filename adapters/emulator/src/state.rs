@@ -98,6 +98,14 @@ pub(crate) struct TokenRec {
     pub(crate) data_access_expires_at: i64,
 }
 
+impl TokenRec {
+    /// When the token stops working: its own expiry or the end of the 90-day permission
+    /// grant, whichever comes first.
+    pub(crate) fn lapses_at(&self) -> i64 {
+        self.expires_at.min(self.data_access_expires_at)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct CodeRec {
     pub(crate) app_id: String,
@@ -318,6 +326,7 @@ impl Quota {
 pub(crate) struct Config {
     pub(crate) delays: ProcessingDelays,
     pub(crate) republish: RepublishBehaviour,
+    pub(crate) media_fetch: crate::media::MediaFetch,
 }
 
 /// The whole emulated world.
@@ -345,6 +354,10 @@ pub(crate) struct World {
     pub(crate) ledger_seq: u64,
     pub(crate) faults: Vec<FaultRule>,
     pub(crate) webhooks: WebhookQueue,
+    /// Media fetches scheduled by container creation, run by the server outside the lock.
+    pub(crate) pending_fetches: Vec<crate::media::PendingFetch>,
+    /// The follow graph: `(follower, followee)` user ids.
+    pub(crate) follow_graph: BTreeSet<(String, String)>,
     pub(crate) config: Config,
     pub(crate) default_authorizer: Option<String>,
     pub(crate) inserts: u64,
@@ -378,6 +391,8 @@ impl World {
             ledger_seq: 0,
             faults: Vec::new(),
             webhooks: WebhookQueue::default(),
+            pending_fetches: Vec::new(),
+            follow_graph: BTreeSet::new(),
             config,
             default_authorizer: None,
             inserts: 0,
@@ -494,6 +509,12 @@ impl World {
             .get(user_id)
             .map(|u| u.username.clone())
             .unwrap_or_default()
+    }
+
+    /// Whether `follower` follows `followee`.
+    pub(crate) fn follows(&self, follower: &str, followee: &str) -> bool {
+        self.follow_graph
+            .contains(&(follower.to_owned(), followee.to_owned()))
     }
 
     pub(crate) fn is_public(&self, user_id: &str) -> bool {
