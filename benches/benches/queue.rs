@@ -8,20 +8,22 @@
 //!
 //! Each measured iteration drains a queue of 400 due jobs (inserted in bulk
 //! beforehand, not timed) with 4 workers that each loop `claim(1)` →
-//! `complete` (`store`, and the minimal loop of the same shape), or
-//! `claim(16)` → 16 × `complete` (`store_claim16`, for reference). Criterion
-//! reports elements per second = jobs per second.
+//! `complete` (`store`, and `minimal_sql` of the same shape), or `claim(16)` →
+//! 16 × `complete` (`store_claim16` and `minimal_sql_claim16`). Criterion
+//! reports elements per second = jobs per second; compare each store row with
+//! the minimal row of the same batch size.
 //!
 //! PostgreSQL runs on a throw-away database on the server at
 //! `TEST_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`) and
 //! is skipped with a message when the server is not reachable. The minimal
 //! loops:
-//! - SQLite: `BEGIN IMMEDIATE; UPDATE jobs ... WHERE id = (SELECT ... LIMIT 1)
-//!   RETURNING id, fence; COMMIT`, then one fenced `UPDATE` to complete, over the
-//!   same single write connection the store uses;
-//! - PostgreSQL: one `WITH due AS (SELECT ... FOR UPDATE SKIP LOCKED) UPDATE ...
-//!   RETURNING` statement to claim, one fenced `UPDATE` to complete, over a pool
-//!   of the same size as the store's.
+//! - SQLite: `BEGIN IMMEDIATE`, one `UPDATE ... FROM (due jobs in order, LIMIT
+//!   n) RETURNING id, fence` numbering fences from the `job_fence` row, one
+//!   `UPDATE` of that row, `COMMIT`; then one fenced `UPDATE` per job to
+//!   complete, over one write connection (as the store uses);
+//! - PostgreSQL: one `WITH due AS (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)
+//!   UPDATE ... RETURNING` statement to claim, one fenced `UPDATE` per job to
+//!   complete, over a pool of the same size as the store's.
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -111,49 +113,57 @@ async fn sqlite_fill(pool: &SqlitePool, queue: &str) {
     .expect("bulk insert");
 }
 
-/// The minimal SQLite loop on one write connection (as the store uses).
-async fn sqlite_minimal_worker(pool: SqlitePool, queue: String, w: usize) -> usize {
+/// The minimal SQLite loop on one write connection (as the store uses):
+/// claim up to `batch` due jobs in one `BEGIN IMMEDIATE` transaction, then
+/// complete each with one fenced `UPDATE`.
+async fn sqlite_minimal_worker(pool: SqlitePool, queue: String, w: usize, batch: usize) -> usize {
     let name = format!("w{w}");
     let mut done = 0;
     loop {
         let now = now_ns();
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.expect("begin");
-        let claimed: Option<(Vec<u8>, i64)> = sqlx::query_as(
-            "UPDATE jobs SET state = 'running', attempts = attempts + 1, \
-             fence = (SELECT value + 1 FROM job_fence WHERE id = 1), lease_owner = $2, \
-             lease_expires_ns = $3, updated_ns = $4 \
-             WHERE id = (SELECT id FROM jobs WHERE queue = $1 AND state = 'queued' AND run_at_ns <= $4 \
-                         ORDER BY run_at_ns, id LIMIT 1) \
-             RETURNING id, fence",
+        let claimed: Vec<(Vec<u8>, i64)> = sqlx::query_as(
+            "WITH due AS ( \
+                SELECT id, ROW_NUMBER() OVER (ORDER BY run_at_ns, id) AS n FROM ( \
+                    SELECT id, run_at_ns FROM jobs WHERE queue = $1 AND state = 'queued' \
+                    AND run_at_ns <= $4 ORDER BY run_at_ns, id LIMIT $5)) \
+             UPDATE jobs SET state = 'running', attempts = attempts + 1, \
+                fence = (SELECT value FROM job_fence WHERE id = 1) + due.n, lease_owner = $2, \
+                lease_expires_ns = $3, updated_ns = $4 \
+             FROM due WHERE jobs.id = due.id RETURNING jobs.id, jobs.fence",
         )
         .bind(&queue)
         .bind(&name)
         .bind(now + 300_000_000_000)
         .bind(now)
-        .fetch_optional(&mut *tx)
+        .bind(batch as i64)
+        .fetch_all(&mut *tx)
         .await
         .expect("claim");
-        let Some((id, fence)) = claimed else {
+        if claimed.is_empty() {
             tx.commit().await.expect("commit");
             return done;
-        };
-        sqlx::query("UPDATE job_fence SET value = value + 1 WHERE id = 1")
+        }
+        sqlx::query("UPDATE job_fence SET value = value + $1 WHERE id = 1")
+            .bind(claimed.len() as i64)
             .execute(&mut *tx)
             .await
             .expect("fence");
         tx.commit().await.expect("commit");
-        let completed = sqlx::query(
-            "UPDATE jobs SET state = 'completed', lease_owner = NULL, lease_expires_ns = NULL, \
-             updated_ns = $3, finished_ns = $3 WHERE id = $1 AND state = 'running' AND fence = $2",
-        )
-        .bind(id)
-        .bind(fence)
-        .bind(now_ns())
-        .execute(&pool)
-        .await
-        .expect("complete");
-        assert_eq!(completed.rows_affected(), 1);
-        done += 1;
+        for (id, fence) in claimed {
+            let completed = sqlx::query(
+                "UPDATE jobs SET state = 'completed', lease_owner = NULL, lease_expires_ns = NULL, \
+                 updated_ns = $3, finished_ns = $3 WHERE id = $1 AND state = 'running' AND fence = $2",
+            )
+            .bind(id)
+            .bind(fence)
+            .bind(now_ns())
+            .execute(&pool)
+            .await
+            .expect("complete");
+            assert_eq!(completed.rows_affected(), 1);
+            done += 1;
+        }
     }
 }
 
@@ -232,22 +242,26 @@ fn bench_sqlite(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
                 }
             })
         });
-        group.bench_function("minimal_sql", |b| {
-            b.to_async(rt).iter_custom(|iters| {
-                let minimal = minimal.clone();
-                async move {
-                    let mut total = Duration::ZERO;
-                    for _ in 0..iters {
-                        let queue = fresh_queue();
-                        sqlite_fill(&minimal, &queue).await;
-                        let p = minimal.clone();
-                        total +=
-                            drain(&queue, move |q, w| sqlite_minimal_worker(p.clone(), q, w)).await;
+        for (name, batch) in [("minimal_sql", 1), ("minimal_sql_claim16", 16)] {
+            group.bench_function(name, |b| {
+                b.to_async(rt).iter_custom(|iters| {
+                    let minimal = minimal.clone();
+                    async move {
+                        let mut total = Duration::ZERO;
+                        for _ in 0..iters {
+                            let queue = fresh_queue();
+                            sqlite_fill(&minimal, &queue).await;
+                            let p = minimal.clone();
+                            total += drain(&queue, move |q, w| {
+                                sqlite_minimal_worker(p.clone(), q, w, batch)
+                            })
+                            .await;
+                        }
+                        total
                     }
-                    total
-                }
-            })
-        });
+                })
+            });
+        }
         group.finish();
         rt.block_on(async {
             minimal.close().await;
@@ -279,16 +293,17 @@ async fn pg_fill(pool: &PgPool, queue: &str) {
         .expect("analyze");
 }
 
-/// The minimal PostgreSQL loop: one claim statement, one complete statement.
-async fn pg_minimal_worker(pool: PgPool, queue: String, w: usize) -> usize {
+/// The minimal PostgreSQL loop: one statement claims up to `batch` jobs, one
+/// statement completes each.
+async fn pg_minimal_worker(pool: PgPool, queue: String, w: usize, batch: usize) -> usize {
     let name = format!("w{w}");
     let mut done = 0;
     loop {
         let now = now_ns();
-        let claimed: Option<(uuid::Uuid, i64)> = sqlx::query_as(
+        let claimed: Vec<(uuid::Uuid, i64)> = sqlx::query_as(
             "WITH due AS ( \
                 SELECT id FROM jobs WHERE queue = $1 AND state = 'queued' AND run_at_ns <= $4 \
-                ORDER BY run_at_ns, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+                ORDER BY run_at_ns, id LIMIT $5 FOR UPDATE SKIP LOCKED) \
              UPDATE jobs j SET state = 'running', attempts = j.attempts + 1, \
                 fence = nextval('job_fence'), lease_owner = $2, lease_expires_ns = $3, updated_ns = $4 \
              FROM due WHERE j.id = due.id RETURNING j.id, j.fence",
@@ -297,24 +312,27 @@ async fn pg_minimal_worker(pool: PgPool, queue: String, w: usize) -> usize {
         .bind(&name)
         .bind(now + 300_000_000_000)
         .bind(now)
-        .fetch_optional(&pool)
+        .bind(batch as i64)
+        .fetch_all(&pool)
         .await
         .expect("claim");
-        let Some((id, fence)) = claimed else {
+        if claimed.is_empty() {
             return done;
-        };
-        let completed = sqlx::query(
-            "UPDATE jobs SET state = 'completed', lease_owner = NULL, lease_expires_ns = NULL, \
-             updated_ns = $3, finished_ns = $3 WHERE id = $1 AND state = 'running' AND fence = $2",
-        )
-        .bind(id)
-        .bind(fence)
-        .bind(now_ns())
-        .execute(&pool)
-        .await
-        .expect("complete");
-        assert_eq!(completed.rows_affected(), 1);
-        done += 1;
+        }
+        for (id, fence) in claimed {
+            let completed = sqlx::query(
+                "UPDATE jobs SET state = 'completed', lease_owner = NULL, lease_expires_ns = NULL, \
+                 updated_ns = $3, finished_ns = $3 WHERE id = $1 AND state = 'running' AND fence = $2",
+            )
+            .bind(id)
+            .bind(fence)
+            .bind(now_ns())
+            .execute(&pool)
+            .await
+            .expect("complete");
+            assert_eq!(completed.rows_affected(), 1);
+            done += 1;
+        }
     }
 }
 
@@ -399,22 +417,26 @@ fn bench_postgres(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
                 }
             })
         });
-        group.bench_function("minimal_sql", |b| {
-            b.to_async(rt).iter_custom(|iters| {
-                let minimal = minimal.clone();
-                async move {
-                    let mut total = Duration::ZERO;
-                    for _ in 0..iters {
-                        let queue = fresh_queue();
-                        pg_fill(&minimal, &queue).await;
-                        let p = minimal.clone();
-                        total +=
-                            drain(&queue, move |q, w| pg_minimal_worker(p.clone(), q, w)).await;
+        for (name, batch) in [("minimal_sql", 1), ("minimal_sql_claim16", 16)] {
+            group.bench_function(name, |b| {
+                b.to_async(rt).iter_custom(|iters| {
+                    let minimal = minimal.clone();
+                    async move {
+                        let mut total = Duration::ZERO;
+                        for _ in 0..iters {
+                            let queue = fresh_queue();
+                            pg_fill(&minimal, &queue).await;
+                            let p = minimal.clone();
+                            total += drain(&queue, move |q, w| {
+                                pg_minimal_worker(p.clone(), q, w, batch)
+                            })
+                            .await;
+                        }
+                        total
                     }
-                    total
-                }
-            })
-        });
+                })
+            });
+        }
         group.finish();
         rt.block_on(async {
             minimal.close().await;

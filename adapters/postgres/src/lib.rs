@@ -70,6 +70,15 @@
 //! [`SynchronousCommit::Off`] a crash can forget recent completions (the jobs
 //! are then claimed again: handlers must be idempotent anyway).
 //!
+//! ## Structure
+//!
+//! The store logic (every trait, its SQL and row decoding) lives in
+//! [`store_sql`], shared with `store-sqlite`: [`PgStore`] is
+//! [`SqlStore`]`<`[`PgBackend`]`>`. This crate holds what is PostgreSQL's own:
+//! the pool, options, migrations, the claim statement, the quota advisory lock,
+//! and binding/decoding with sqlx's PostgreSQL driver. The pool
+//! ([`pool`](PgBackend::pool)) is callable on the store directly.
+//!
 //! ## Storage layout
 //!
 //! Ids are `uuid`, instants are `BIGINT` nanoseconds since the Unix epoch (UTC,
@@ -81,12 +90,13 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 #![warn(unreachable_pub, missing_debug_implementations)]
 
-mod codec;
+mod backend;
 mod error;
+mod exec;
 mod options;
 mod schema;
-mod store;
 
+pub use backend::{PgBackend, PgStore, PgStoreFactory};
 pub use error::Error;
 pub use options::{PgStoreOptions, SynchronousCommit};
-pub use store::{PgStore, PgStoreFactory};
+pub use store_sql::SqlStore;

@@ -70,6 +70,17 @@
 //! - fencing tokens stop stale *writes*, not a stalled worker's external calls
 //!   (see [`JobQueue`](store_traits::JobQueue)).
 //!
+//! ## Structure
+//!
+//! The store logic (every trait, its SQL and row decoding) lives in
+//! [`store_sql`], shared with `store-postgres`: [`SqliteStore`] is
+//! [`SqlStore`]`<`[`SqliteBackend`]`>`. This crate holds what is SQLite's own:
+//! the connections (one writer, a pool of readers), options, migrations, the
+//! claim transaction, and binding/decoding with sqlx's SQLite driver.
+//! SQLite-specific methods such as
+//! [`connection_settings`](SqliteBackend::connection_settings) are callable on
+//! the store directly.
+//!
 //! ## Storage layout
 //!
 //! Ids are 16-byte UUID blobs and instants are integer nanoseconds since the
@@ -81,12 +92,13 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 #![warn(unreachable_pub, missing_debug_implementations)]
 
-mod codec;
+mod backend;
 mod error;
+mod exec;
 mod options;
 mod schema;
-mod store;
 
+pub use backend::{SqliteBackend, SqliteStore, SqliteStoreFactory};
 pub use error::Error;
 pub use options::{SqliteStoreOptions, Synchronous};
-pub use store::{SqliteStore, SqliteStoreFactory};
+pub use store_sql::SqlStore;

@@ -9,14 +9,32 @@ use store_traits::{
 };
 use uuid::Uuid;
 
-use super::SqliteStore;
-use crate::codec::{db, from_doc, from_docs, is_unique_violation, limit, ns, to_doc};
+use super::SqlStore;
+use crate::backend::Backend;
+use crate::codec::{doc_of, docs_of, from_doc, ns, to_doc};
+use crate::exec::{DbError, db};
+use crate::value::{Query, Row};
+
+/// Maps a failed insert: a unique violation means the record exists.
+pub(super) fn exists_or(
+    kind: RecordKind,
+    id: impl ToString,
+    context: &'static str,
+) -> impl FnOnce(DbError) -> Error {
+    move |e| {
+        if e.is_unique_violation() {
+            Error::already_exists(kind, id)
+        } else {
+            e.into_store_error(context)
+        }
+    }
+}
 
 #[async_trait]
-impl AccountStore for SqliteStore {
+impl<B: Backend> AccountStore for SqlStore<B> {
     async fn insert_account(&self, account: &Account) -> Result<()> {
         let doc = to_doc(account, RecordKind::Account)?;
-        sqlx::query(
+        let query = Query::new(
             "INSERT INTO accounts (id, org_id, threads_user_id, status, created_ns, last_active_ns, doc) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
@@ -26,31 +44,28 @@ impl AccountStore for SqliteStore {
         .bind(account.status.as_str())
         .bind(ns(account.created_at)?)
         .bind(ns(account.last_active_at)?)
-        .bind(doc)
-        .execute(self.writer())
-        .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                Error::already_exists(RecordKind::Account, account.id)
-            } else {
-                db("inserting an account")(e)
-            }
-        })?;
+        .bind(doc);
+        self.writer().execute(query).await.map_err(exists_or(
+            RecordKind::Account,
+            account.id,
+            "inserting an account",
+        ))?;
         Ok(())
     }
 
     async fn get_account(&self, id: AccountId) -> Result<Option<Account>> {
-        let doc: Option<String> = sqlx::query_scalar("SELECT doc FROM accounts WHERE id = $1")
-            .bind(id.as_uuid())
-            .fetch_optional(self.reader())
+        let query = Query::new("SELECT doc FROM accounts WHERE id = $1").bind(id.as_uuid());
+        let row = self
+            .reader()
+            .fetch_optional(query)
             .await
             .map_err(db("reading an account"))?;
-        doc.map(|d| from_doc(&d, RecordKind::Account)).transpose()
+        doc_of(row, RecordKind::Account)
     }
 
     async fn update_account(&self, account: &Account) -> Result<()> {
         let doc = to_doc(account, RecordKind::Account)?;
-        let done = sqlx::query(
+        let query = Query::new(
             "UPDATE accounts SET org_id = $2, threads_user_id = $3, status = $4, created_ns = $5, \
              last_active_ns = $6, doc = $7 WHERE id = $1",
         )
@@ -60,59 +75,66 @@ impl AccountStore for SqliteStore {
         .bind(account.status.as_str())
         .bind(ns(account.created_at)?)
         .bind(ns(account.last_active_at)?)
-        .bind(doc)
-        .execute(self.writer())
-        .await
-        .map_err(db("updating an account"))?;
-        if done.rows_affected() == 0 {
+        .bind(doc);
+        let done = self
+            .writer()
+            .execute(query)
+            .await
+            .map_err(db("updating an account"))?;
+        if done == 0 {
             return Err(Error::not_found(RecordKind::Account, account.id));
         }
         Ok(())
     }
 
     async fn list_accounts(&self, filter: &AccountFilter) -> Result<Vec<Account>> {
-        let docs: Vec<String> = sqlx::query_scalar(
+        let query = Query::new(
             "SELECT doc FROM accounts WHERE ($1 IS NULL OR org_id = $1) AND ($2 IS NULL OR status = $2) \
              ORDER BY created_ns, id LIMIT $3",
         )
         .bind(filter.org_id.as_ref().map(|o| o.as_str()))
         .bind(filter.status.map(|s| s.as_str()))
-        .bind(limit(filter.limit))
-        .fetch_all(self.reader())
-        .await
-        .map_err(db("listing accounts"))?;
-        from_docs(docs, RecordKind::Account)
+        .bind(B::limit(filter.limit));
+        let rows = self
+            .reader()
+            .fetch_all(query)
+            .await
+            .map_err(db("listing accounts"))?;
+        docs_of(rows, RecordKind::Account)
     }
 
     async fn find_accounts_by_threads_user(&self, threads_user_id: &str) -> Result<Vec<Account>> {
-        let docs: Vec<String> = sqlx::query_scalar(
+        let query = Query::new(
             "SELECT doc FROM accounts WHERE threads_user_id = $1 ORDER BY created_ns, id",
         )
-        .bind(threads_user_id)
-        .fetch_all(self.reader())
-        .await
-        .map_err(db("finding accounts by Threads user"))?;
-        from_docs(docs, RecordKind::Account)
+        .bind(threads_user_id);
+        let rows = self
+            .reader()
+            .fetch_all(query)
+            .await
+            .map_err(db("finding accounts by Threads user"))?;
+        docs_of(rows, RecordKind::Account)
     }
 }
 
-/// A token row: the sealed value plus its metadata document.
-fn token_from_row(sealed: &str, metadata: &str) -> Result<TokenRecord> {
-    let sealed: SealedToken = sealed
+/// A token row (`sealed, metadata`): the sealed value plus its metadata document.
+fn token_from_row(row: &Row) -> Result<TokenRecord> {
+    let sealed: SealedToken = row
+        .get::<String>(0)?
         .parse()
         .map_err(|e| Error::backend("decoding a stored sealed token", e))?;
     Ok(TokenRecord {
         sealed,
-        metadata: from_doc(metadata, RecordKind::Token)?,
+        metadata: from_doc(&row.get::<String>(1)?, RecordKind::Token)?,
     })
 }
 
-fn tokens_from_rows(rows: Vec<(String, String)>) -> Result<Vec<TokenRecord>> {
-    rows.iter().map(|(s, m)| token_from_row(s, m)).collect()
+fn tokens_from_rows(rows: &[Row]) -> Result<Vec<TokenRecord>> {
+    rows.iter().map(token_from_row).collect()
 }
 
 #[async_trait]
-impl TokenStore for SqliteStore {
+impl<B: Backend> TokenStore for SqlStore<B> {
     async fn put_token(&self, token: &TokenRecord) -> Result<()> {
         if token.metadata.key_id != *token.sealed.key_id() {
             return Err(Error::InvalidInput(
@@ -120,7 +142,7 @@ impl TokenStore for SqliteStore {
             ));
         }
         let metadata = to_doc(&token.metadata, RecordKind::Token)?;
-        sqlx::query(
+        let query = Query::new(
             "INSERT INTO tokens (account_id, key_id, sealed, expires_ns, metadata) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (account_id) DO UPDATE SET key_id = excluded.key_id, sealed = excluded.sealed, \
              expires_ns = excluded.expires_ns, metadata = excluded.metadata",
@@ -129,40 +151,45 @@ impl TokenStore for SqliteStore {
         .bind(token.sealed.key_id().as_str())
         .bind(token.sealed.to_string())
         .bind(ns(token.metadata.expires_at)?)
-        .bind(metadata)
-        .execute(self.writer())
-        .await
-        .map_err(db("storing a token"))?;
+        .bind(metadata);
+        self.writer()
+            .execute(query)
+            .await
+            .map_err(db("storing a token"))?;
         Ok(())
     }
 
     async fn get_token(&self, account_id: AccountId) -> Result<Option<TokenRecord>> {
-        let row: Option<(String, String)> =
-            sqlx::query_as("SELECT sealed, metadata FROM tokens WHERE account_id = $1")
-                .bind(account_id.as_uuid())
-                .fetch_optional(self.reader())
-                .await
-                .map_err(db("reading a token"))?;
-        row.map(|(s, m)| token_from_row(&s, &m)).transpose()
+        let query = Query::new("SELECT sealed, metadata FROM tokens WHERE account_id = $1")
+            .bind(account_id.as_uuid());
+        let row = self
+            .reader()
+            .fetch_optional(query)
+            .await
+            .map_err(db("reading a token"))?;
+        row.as_ref().map(token_from_row).transpose()
     }
 
     async fn token_metadata(&self, account_id: AccountId) -> Result<Option<TokenMetadata>> {
-        let doc: Option<String> =
-            sqlx::query_scalar("SELECT metadata FROM tokens WHERE account_id = $1")
-                .bind(account_id.as_uuid())
-                .fetch_optional(self.reader())
-                .await
-                .map_err(db("reading token metadata"))?;
-        doc.map(|d| from_doc(&d, RecordKind::Token)).transpose()
+        let query = Query::new("SELECT metadata FROM tokens WHERE account_id = $1")
+            .bind(account_id.as_uuid());
+        let row = self
+            .reader()
+            .fetch_optional(query)
+            .await
+            .map_err(db("reading token metadata"))?;
+        doc_of(row, RecordKind::Token)
     }
 
     async fn delete_token(&self, account_id: AccountId) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM tokens WHERE account_id = $1")
-            .bind(account_id.as_uuid())
-            .execute(self.writer())
+        let query =
+            Query::new("DELETE FROM tokens WHERE account_id = $1").bind(account_id.as_uuid());
+        let done = self
+            .writer()
+            .execute(query)
             .await
             .map_err(db("deleting a token"))?;
-        Ok(done.rows_affected() > 0)
+        Ok(done > 0)
     }
 
     async fn list_tokens_expiring_before(
@@ -170,16 +197,18 @@ impl TokenStore for SqliteStore {
         before: DateTime<Utc>,
         max: usize,
     ) -> Result<Vec<TokenRecord>> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
+        let query = Query::new(
             "SELECT sealed, metadata FROM tokens WHERE expires_ns < $1 \
              ORDER BY expires_ns, account_id LIMIT $2",
         )
         .bind(ns(before)?)
-        .bind(limit(Some(max)))
-        .fetch_all(self.reader())
-        .await
-        .map_err(db("listing expiring tokens"))?;
-        tokens_from_rows(rows)
+        .bind(B::limit(Some(max)));
+        let rows = self
+            .reader()
+            .fetch_all(query)
+            .await
+            .map_err(db("listing expiring tokens"))?;
+        tokens_from_rows(&rows)
     }
 
     async fn rewrap_token(
@@ -189,67 +218,71 @@ impl TokenStore for SqliteStore {
         replacement: &SealedToken,
     ) -> Result<bool> {
         let mut tx = self.write_tx().await?;
-        let row: Option<(String, String)> =
-            sqlx::query_as("SELECT sealed, metadata FROM tokens WHERE account_id = $1")
-                .bind(account_id.as_uuid())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db("reading a token to rewrap"))?;
-        let Some((sealed, metadata)) = row else {
+        let sql = format!(
+            "SELECT sealed, metadata FROM tokens WHERE account_id = $1{}",
+            Self::row_lock()
+        );
+        let row = tx
+            .fetch_optional(Query::new(sql).bind(account_id.as_uuid()))
+            .await
+            .map_err(db("reading a token to rewrap"))?;
+        let Some(row) = row else {
             return Ok(false);
         };
-        let mut stored = token_from_row(&sealed, &metadata)?;
+        let mut stored = token_from_row(&row)?;
         if stored.sealed != *current {
             return Ok(false);
         }
         stored.sealed = replacement.clone();
         stored.metadata.key_id = replacement.key_id().clone();
-        sqlx::query(
+        let query = Query::new(
             "UPDATE tokens SET key_id = $2, sealed = $3, metadata = $4 WHERE account_id = $1",
         )
         .bind(account_id.as_uuid())
         .bind(replacement.key_id().as_str())
         .bind(replacement.to_string())
-        .bind(to_doc(&stored.metadata, RecordKind::Token)?)
-        .execute(&mut *tx)
-        .await
-        .map_err(db("rewrapping a token"))?;
+        .bind(to_doc(&stored.metadata, RecordKind::Token)?);
+        tx.execute(query).await.map_err(db("rewrapping a token"))?;
         tx.commit().await.map_err(db("committing a token rewrap"))?;
         Ok(true)
     }
 
     async fn count_tokens_by_key(&self) -> Result<Vec<(KeyId, u64)>> {
-        let rows: Vec<(String, i64)> =
-            sqlx::query_as("SELECT key_id, COUNT(*) FROM tokens GROUP BY key_id ORDER BY key_id")
-                .fetch_all(self.reader())
-                .await
-                .map_err(db("counting tokens by key"))?;
-        rows.into_iter()
-            .map(|(key, n)| {
-                let key =
-                    KeyId::new(key).map_err(|e| Error::backend("decoding a stored key id", e))?;
-                Ok((key, u64::try_from(n).unwrap_or(0)))
+        let query =
+            Query::new("SELECT key_id, COUNT(*) FROM tokens GROUP BY key_id ORDER BY key_id");
+        let rows = self
+            .reader()
+            .fetch_all(query)
+            .await
+            .map_err(db("counting tokens by key"))?;
+        rows.iter()
+            .map(|row| {
+                let key = KeyId::new(row.get::<String>(0)?)
+                    .map_err(|e| Error::backend("decoding a stored key id", e))?;
+                Ok((key, u64::try_from(row.get::<i64>(1)?).unwrap_or(0)))
             })
             .collect()
     }
 
     async fn list_tokens_by_key(&self, key_id: &KeyId, max: usize) -> Result<Vec<TokenRecord>> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
+        let query = Query::new(
             "SELECT sealed, metadata FROM tokens WHERE key_id = $1 ORDER BY account_id LIMIT $2",
         )
         .bind(key_id.as_str())
-        .bind(limit(Some(max)))
-        .fetch_all(self.reader())
-        .await
-        .map_err(db("listing tokens by key"))?;
-        tokens_from_rows(rows)
+        .bind(B::limit(Some(max)));
+        let rows = self
+            .reader()
+            .fetch_all(query)
+            .await
+            .map_err(db("listing tokens by key"))?;
+        tokens_from_rows(&rows)
     }
 }
 
 #[async_trait]
-impl PersonaStore for SqliteStore {
+impl<B: Backend> PersonaStore for SqlStore<B> {
     async fn put_persona(&self, persona: &PersonaRecord) -> Result<()> {
-        sqlx::query(
+        let query = Query::new(
             "INSERT INTO personas (id, account_id, created_ns, doc) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, \
              created_ns = excluded.created_ns, doc = excluded.doc",
@@ -257,36 +290,38 @@ impl PersonaStore for SqliteStore {
         .bind(persona.id.as_uuid())
         .bind(persona.account_id.as_uuid())
         .bind(ns(persona.created_at)?)
-        .bind(to_doc(persona, RecordKind::Persona)?)
-        .execute(self.writer())
-        .await
-        .map_err(db("storing a persona"))?;
+        .bind(to_doc(persona, RecordKind::Persona)?);
+        self.writer()
+            .execute(query)
+            .await
+            .map_err(db("storing a persona"))?;
         Ok(())
     }
 
     async fn get_persona(&self, id: PersonaId) -> Result<Option<PersonaRecord>> {
-        let doc: Option<String> = sqlx::query_scalar("SELECT doc FROM personas WHERE id = $1")
-            .bind(id.as_uuid())
-            .fetch_optional(self.reader())
+        let query = Query::new("SELECT doc FROM personas WHERE id = $1").bind(id.as_uuid());
+        let row = self
+            .reader()
+            .fetch_optional(query)
             .await
             .map_err(db("reading a persona"))?;
-        doc.map(|d| from_doc(&d, RecordKind::Persona)).transpose()
+        doc_of(row, RecordKind::Persona)
     }
 
     async fn list_personas(&self, account_id: AccountId) -> Result<Vec<PersonaRecord>> {
-        let docs: Vec<String> = sqlx::query_scalar(
-            "SELECT doc FROM personas WHERE account_id = $1 ORDER BY created_ns, id",
-        )
-        .bind(account_id.as_uuid())
-        .fetch_all(self.reader())
-        .await
-        .map_err(db("listing personas"))?;
-        from_docs(docs, RecordKind::Persona)
+        let query =
+            Query::new("SELECT doc FROM personas WHERE account_id = $1 ORDER BY created_ns, id")
+                .bind(account_id.as_uuid());
+        let rows = self
+            .reader()
+            .fetch_all(query)
+            .await
+            .map_err(db("listing personas"))?;
+        docs_of(rows, RecordKind::Persona)
     }
 
     async fn delete_persona(&self, id: PersonaId) -> Result<bool> {
-        delete_by_id(
-            self,
+        self.delete_by_id(
             "DELETE FROM personas WHERE id = $1",
             *id.as_uuid(),
             "deleting a persona",
@@ -296,68 +331,68 @@ impl PersonaStore for SqliteStore {
 }
 
 #[async_trait]
-impl SourceStore for SqliteStore {
+impl<B: Backend> SourceStore for SqlStore<B> {
     async fn insert_source(&self, source: &Source) -> Result<()> {
-        sqlx::query(
+        let query = Query::new(
             "INSERT INTO sources (id, account_id, created_ns, doc) VALUES ($1, $2, $3, $4)",
         )
         .bind(source.id.as_uuid())
         .bind(source.account_id.as_uuid())
         .bind(ns(source.created_at)?)
-        .bind(to_doc(source, RecordKind::Source)?)
-        .execute(self.writer())
-        .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                Error::already_exists(RecordKind::Source, source.id)
-            } else {
-                db("inserting a source")(e)
-            }
-        })?;
+        .bind(to_doc(source, RecordKind::Source)?);
+        self.writer().execute(query).await.map_err(exists_or(
+            RecordKind::Source,
+            source.id,
+            "inserting a source",
+        ))?;
         Ok(())
     }
 
     async fn get_source(&self, id: SourceId) -> Result<Option<Source>> {
-        let doc: Option<String> = sqlx::query_scalar("SELECT doc FROM sources WHERE id = $1")
-            .bind(id.as_uuid())
-            .fetch_optional(self.reader())
+        let query = Query::new("SELECT doc FROM sources WHERE id = $1").bind(id.as_uuid());
+        let row = self
+            .reader()
+            .fetch_optional(query)
             .await
             .map_err(db("reading a source"))?;
-        doc.map(|d| from_doc(&d, RecordKind::Source)).transpose()
+        doc_of(row, RecordKind::Source)
     }
 
     async fn update_source(&self, source: &Source) -> Result<()> {
-        let done = sqlx::query(
+        let query = Query::new(
             "UPDATE sources SET account_id = $2, created_ns = $3, doc = $4 WHERE id = $1",
         )
         .bind(source.id.as_uuid())
         .bind(source.account_id.as_uuid())
         .bind(ns(source.created_at)?)
-        .bind(to_doc(source, RecordKind::Source)?)
-        .execute(self.writer())
-        .await
-        .map_err(db("updating a source"))?;
-        if done.rows_affected() == 0 {
+        .bind(to_doc(source, RecordKind::Source)?);
+        let done = self
+            .writer()
+            .execute(query)
+            .await
+            .map_err(db("updating a source"))?;
+        if done == 0 {
             return Err(Error::not_found(RecordKind::Source, source.id));
         }
         Ok(())
     }
 
     async fn list_sources(&self, account_id: AccountId, max: Option<usize>) -> Result<Vec<Source>> {
-        let docs: Vec<String> = sqlx::query_scalar(
+        let query = Query::new(
             "SELECT doc FROM sources WHERE account_id = $1 ORDER BY created_ns, id LIMIT $2",
         )
         .bind(account_id.as_uuid())
-        .bind(limit(max))
-        .fetch_all(self.reader())
-        .await
-        .map_err(db("listing sources"))?;
-        from_docs(docs, RecordKind::Source)
+        .bind(B::limit(max));
+        let rows = self
+            .reader()
+            .fetch_all(query)
+            .await
+            .map_err(db("listing sources"))?;
+        docs_of(rows, RecordKind::Source)
     }
 
     async fn delete_source(&self, id: SourceId) -> Result<bool> {
-        delete_by_id(
-            self,
+        self.delete_by_id(
             "DELETE FROM sources WHERE id = $1",
             *id.as_uuid(),
             "deleting a source",
@@ -366,17 +401,19 @@ impl SourceStore for SqliteStore {
     }
 }
 
-/// Runs a `DELETE ... WHERE id = $1`; `true` if a row went.
-pub(super) async fn delete_by_id(
-    store: &SqliteStore,
-    sql: &'static str,
-    id: Uuid,
-    context: &'static str,
-) -> Result<bool> {
-    let done = sqlx::query(sql)
-        .bind(id)
-        .execute(store.writer())
-        .await
-        .map_err(db(context))?;
-    Ok(done.rows_affected() > 0)
+impl<B: Backend> SqlStore<B> {
+    /// Runs a `DELETE ... WHERE id = $1`; `true` if a row went.
+    pub(super) async fn delete_by_id(
+        &self,
+        sql: &'static str,
+        id: Uuid,
+        context: &'static str,
+    ) -> Result<bool> {
+        let done = self
+            .writer()
+            .execute(Query::new(sql).bind(id))
+            .await
+            .map_err(db(context))?;
+        Ok(done > 0)
+    }
 }

@@ -4,17 +4,20 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
-use sqlx::PgConnection;
 use store_traits::{
     AccountExport, AccountId, DeletionReport, DeletionRequest, DeletionStatus, Error, PrivacyStore,
     PurgeReport, RecordKind, Result, RetentionPolicy,
 };
 use uuid::Uuid;
 
-use super::PgStore;
-use super::queue::{InboxRow, JOB_COLUMNS, JobRow, inbox_entries, jobs_from_rows};
-use super::quota::{ReservationRow, reservations};
-use crate::codec::{db, from_doc, from_docs, is_unique_violation, ns, opt_ns, to_doc};
+use super::SqlStore;
+use super::queue::{INBOX_COLUMNS, inbox_entries, jobs_from_rows};
+use super::quota::{COLUMNS as RESERVATION_COLUMNS, reservations};
+use super::records::exists_or;
+use crate::backend::{Backend, JOB_COLUMNS};
+use crate::codec::{doc_of, docs_of, ns, opt_ns, to_doc};
+use crate::exec::{Executor, db};
+use crate::value::{Query, Row};
 
 /// Tables whose rows name an account in an `account_id` column, with the kind
 /// reported for them. Deletion requests are handled apart (they are kept).
@@ -48,11 +51,13 @@ fn cutoff(now: DateTime<Utc>, age: TimeDelta) -> Result<i64> {
     Ok(at.timestamp_nanos_opt().unwrap_or(i64::MIN))
 }
 
-/// Deletes everything naming `account` inside an open write transaction.
-async fn delete_in(
-    conn: &mut PgConnection,
+/// Deletes everything naming `account` inside an open write transaction;
+/// `lock` is the backend's row-lock suffix.
+async fn delete_in<E: Executor + ?Sized>(
+    conn: &mut E,
     account: AccountId,
     now: DateTime<Utc>,
+    lock: &str,
 ) -> Result<DeletionReport> {
     let mut deleted = BTreeMap::new();
     for (table, kind) in ACCOUNT_TABLES {
@@ -62,22 +67,19 @@ async fn delete_in(
             "account_id"
         };
         let sql = format!("DELETE FROM {table} WHERE {column} = $1");
-        let done = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(account.as_uuid())
-            .execute(&mut *conn)
+        let done = conn
+            .execute(Query::new(sql).bind(account.as_uuid()))
             .await
             .map_err(db("deleting an account's records"))?;
-        add(&mut deleted, *kind, done.rows_affected());
+        add(&mut deleted, *kind, done);
     }
-    let docs: Vec<String> =
-        sqlx::query_scalar("SELECT doc FROM deletion_requests WHERE account_id = $1 FOR UPDATE")
-            .bind(account.as_uuid())
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(db("reading deletion requests"))?;
+    let sql = format!("SELECT doc FROM deletion_requests WHERE account_id = $1{lock}");
+    let rows = conn
+        .fetch_all(Query::new(sql).bind(account.as_uuid()))
+        .await
+        .map_err(db("reading deletion requests"))?;
     let mut requests_completed = 0;
-    for doc in docs {
-        let mut request: DeletionRequest = from_doc(&doc, RecordKind::DeletionRequest)?;
+    for mut request in docs_of::<DeletionRequest>(rows, RecordKind::DeletionRequest)? {
         request.account_id = None;
         if request.status != DeletionStatus::Completed {
             request.status = DeletionStatus::Completed;
@@ -94,8 +96,8 @@ async fn delete_in(
 }
 
 /// Inserts or replaces a deletion request; `false` from an update means "not found".
-async fn write_request(
-    conn: &mut PgConnection,
+async fn write_request<E: Executor + ?Sized>(
+    conn: &mut E,
     request: &DeletionRequest,
     insert: bool,
 ) -> Result<bool> {
@@ -106,156 +108,166 @@ async fn write_request(
         "UPDATE deletion_requests SET confirmation_code = $2, account_id = $3, status = $4, \
          completed_ns = $5, doc = $6 WHERE id = $1"
     };
-    let done = sqlx::query(sql)
+    let query = Query::new(sql)
         .bind(request.id.as_uuid())
         .bind(&request.confirmation_code)
         .bind(request.account_id.map(|a| *a.as_uuid()))
         .bind(request.status.as_str())
         .bind(opt_ns(request.completed_at)?)
-        .bind(to_doc(request, RecordKind::DeletionRequest)?)
-        .execute(conn)
-        .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                Error::already_exists(RecordKind::DeletionRequest, &request.confirmation_code)
-            } else {
-                db("writing a deletion request")(e)
-            }
-        })?;
-    Ok(done.rows_affected() > 0)
+        .bind(to_doc(request, RecordKind::DeletionRequest)?);
+    let done = conn.execute(query).await.map_err(exists_or(
+        RecordKind::DeletionRequest,
+        &request.confirmation_code,
+        "writing a deletion request",
+    ))?;
+    Ok(done > 0)
 }
 
-async fn docs(
-    conn: &mut PgConnection,
-    sql: &'static str,
+/// Runs an export query (`$1` = the account); its rows.
+async fn export_rows<E: Executor + ?Sized>(
+    conn: &mut E,
+    sql: impl Into<std::borrow::Cow<'static, str>>,
     account: AccountId,
-) -> Result<Vec<String>> {
-    sqlx::query_scalar(sql)
-        .bind(account.as_uuid())
-        .fetch_all(conn)
+    context: &'static str,
+) -> Result<Vec<Row>> {
+    conn.fetch_all(Query::new(sql).bind(account.as_uuid()))
         .await
-        .map_err(db("exporting an account"))
+        .map_err(db(context))
 }
 
 #[async_trait]
-impl PrivacyStore for PgStore {
+impl<B: Backend> PrivacyStore for SqlStore<B> {
     async fn export_account(&self, account_id: AccountId) -> Result<AccountExport> {
         let exported_at = self.now();
         // One read transaction: a consistent snapshot of every table.
         let mut tx = self
-            .db()
-            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .backend()
+            .begin_snapshot()
             .await
             .map_err(db("starting an export"))?;
         let a = account_id;
-        let account = docs(&mut tx, "SELECT doc FROM accounts WHERE id = $1", a).await?;
-        let token = docs(
-            &mut tx,
+        const EXPORTING: &str = "exporting an account";
+        let account = export_rows(
+            &mut *tx,
+            "SELECT doc FROM accounts WHERE id = $1",
+            a,
+            EXPORTING,
+        )
+        .await?;
+        let token = export_rows(
+            &mut *tx,
             "SELECT metadata FROM tokens WHERE account_id = $1",
             a,
+            EXPORTING,
         )
         .await?;
-        let personas = docs(
-            &mut tx,
+        let personas = export_rows(
+            &mut *tx,
             "SELECT doc FROM personas WHERE account_id = $1 ORDER BY created_ns, id",
             a,
+            EXPORTING,
         )
         .await?;
-        let sources = docs(
-            &mut tx,
+        let sources = export_rows(
+            &mut *tx,
             "SELECT doc FROM sources WHERE account_id = $1 ORDER BY created_ns, id",
             a,
+            EXPORTING,
         )
         .await?;
-        let drafts = docs(
-            &mut tx,
+        let drafts = export_rows(
+            &mut *tx,
             "SELECT doc FROM drafts WHERE account_id = $1 ORDER BY created_ns, id",
             a,
+            EXPORTING,
         )
         .await?;
-        let publish_entries = docs(
-            &mut tx,
+        let publish_entries = export_rows(
+            &mut *tx,
             "SELECT doc FROM publish_entries WHERE account_id = $1 ORDER BY updated_ns, draft_id",
             a,
+            EXPORTING,
         )
         .await?;
-        let conversations = docs(
-            &mut tx,
+        let conversations = export_rows(
+            &mut *tx,
             "SELECT doc FROM conversations WHERE account_id = $1 ORDER BY created_ns, id",
             a,
+            EXPORTING,
         )
         .await?;
-        let messages = docs(
-            &mut tx,
+        let messages = export_rows(
+            &mut *tx,
             "SELECT doc FROM messages WHERE account_id = $1 ORDER BY created_ns, id",
             a,
+            EXPORTING,
         )
         .await?;
-        let insights = docs(
-            &mut tx,
+        let insights = export_rows(
+            &mut *tx,
             "SELECT doc FROM insight_snapshots WHERE account_id = $1 ORDER BY taken_ns, id",
             a,
+            EXPORTING,
         )
         .await?;
-        let audit_events = docs(
-            &mut tx,
+        let audit_events = export_rows(
+            &mut *tx,
             "SELECT doc FROM audit_events WHERE account_id = $1 ORDER BY at_ns, id",
             a,
+            EXPORTING,
         )
         .await?;
-        let sql =
-            format!("SELECT {JOB_COLUMNS} FROM jobs WHERE account_id = $1 ORDER BY created_ns, id");
-        let jobs: Vec<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(a.as_uuid())
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db("exporting an account's jobs"))?;
-        let inbox: Vec<InboxRow> = sqlx::query_as(
-            "SELECT event_id, account_id, received_ns, job_id FROM inbox_entries \
-             WHERE account_id = $1 ORDER BY received_ns, event_id",
+        let jobs = export_rows(
+            &mut *tx,
+            format!("SELECT {JOB_COLUMNS} FROM jobs WHERE account_id = $1 ORDER BY created_ns, id"),
+            a,
+            "exporting an account's jobs",
         )
-        .bind(a.as_uuid())
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db("exporting an account's inbox entries"))?;
-        let quota: Vec<ReservationRow> = sqlx::query_as(
-            "SELECT id, account_id, kind, units, reserved_ns, expires_ns, committed_ns \
-             FROM quota_reservations WHERE account_id = $1 ORDER BY reserved_ns, id",
+        .await?;
+        let inbox = export_rows(
+            &mut *tx,
+            format!(
+                "SELECT {INBOX_COLUMNS} FROM inbox_entries \
+                 WHERE account_id = $1 ORDER BY received_ns, event_id"
+            ),
+            a,
+            "exporting an account's inbox entries",
         )
-        .bind(a.as_uuid())
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db("exporting an account's quota reservations"))?;
+        .await?;
+        let quota = export_rows(
+            &mut *tx,
+            format!(
+                "SELECT {RESERVATION_COLUMNS} FROM quota_reservations \
+                 WHERE account_id = $1 ORDER BY reserved_ns, id"
+            ),
+            a,
+            "exporting an account's quota reservations",
+        )
+        .await?;
         tx.commit().await.map_err(db("finishing an export"))?;
         Ok(AccountExport {
             account_id,
             exported_at,
-            account: account
-                .first()
-                .map(|d| from_doc(d, RecordKind::Account))
-                .transpose()?,
-            token: token
-                .first()
-                .map(|d| from_doc(d, RecordKind::Token))
-                .transpose()?,
-            personas: from_docs(personas, RecordKind::Persona)?,
-            sources: from_docs(sources, RecordKind::Source)?,
-            drafts: from_docs(drafts, RecordKind::Draft)?,
-            publish_entries: from_docs(publish_entries, RecordKind::PublishEntry)?,
-            conversations: from_docs(conversations, RecordKind::Conversation)?,
-            messages: from_docs(messages, RecordKind::Message)?,
-            insights: from_docs(insights, RecordKind::InsightSnapshot)?,
-            audit_events: from_docs(audit_events, RecordKind::AuditEvent)?,
-            jobs: jobs_from_rows(jobs)?,
-            inbox_entries: inbox_entries(inbox),
-            quota_reservations: reservations(quota)?,
+            account: doc_of(account.into_iter().next(), RecordKind::Account)?,
+            token: doc_of(token.into_iter().next(), RecordKind::Token)?,
+            personas: docs_of(personas, RecordKind::Persona)?,
+            sources: docs_of(sources, RecordKind::Source)?,
+            drafts: docs_of(drafts, RecordKind::Draft)?,
+            publish_entries: docs_of(publish_entries, RecordKind::PublishEntry)?,
+            conversations: docs_of(conversations, RecordKind::Conversation)?,
+            messages: docs_of(messages, RecordKind::Message)?,
+            insights: docs_of(insights, RecordKind::InsightSnapshot)?,
+            audit_events: docs_of(audit_events, RecordKind::AuditEvent)?,
+            jobs: jobs_from_rows(&jobs)?,
+            inbox_entries: inbox_entries(&inbox)?,
+            quota_reservations: reservations(&quota)?,
         })
     }
 
     async fn delete_account_data(&self, account_id: AccountId) -> Result<DeletionReport> {
         let now = self.now();
-        let mut tx = self.tx().await?;
-        let report = delete_in(&mut tx, account_id, now).await?;
+        let mut tx = self.write_tx().await?;
+        let report = delete_in(&mut *tx, account_id, now, Self::row_lock()).await?;
         tx.commit()
             .await
             .map_err(db("committing an account deletion"))?;
@@ -266,26 +278,27 @@ impl PrivacyStore for PgStore {
         let now = self.now();
         let now_ns = ns(now)?;
         let mut report = PurgeReport::default();
-        let mut tx = self.tx().await?;
+        let mut tx = self.write_tx().await?;
 
         if let Some(age) = policy.inactive_accounts {
-            let ids: Vec<Uuid> = sqlx::query_scalar(
-                "SELECT id FROM accounts WHERE last_active_ns < $1 ORDER BY id FOR UPDATE",
-            )
-            .bind(cutoff(now, age)?)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db("finding inactive accounts"))?;
-            for id in ids {
-                let id = AccountId::from_uuid(id);
-                let deleted = delete_in(&mut tx, id, now).await?;
+            let sql = format!(
+                "SELECT id FROM accounts WHERE last_active_ns < $1 ORDER BY id{}",
+                Self::row_lock()
+            );
+            let rows = tx
+                .fetch_all(Query::new(sql).bind(cutoff(now, age)?))
+                .await
+                .map_err(db("finding inactive accounts"))?;
+            for row in rows {
+                let id = AccountId::from_uuid(row.get::<Uuid>(0)?);
+                let deleted = delete_in(&mut *tx, id, now, Self::row_lock()).await?;
                 for (kind, n) in deleted.deleted {
                     add(&mut report.deleted, kind, n);
                 }
                 report.accounts.push(id);
             }
         }
-        let rules: [(Option<TimeDelta>, &str, RecordKind); 6] = [
+        let rules: [(Option<TimeDelta>, &'static str, RecordKind); 6] = [
             (
                 policy.audit_events,
                 "DELETE FROM audit_events WHERE at_ns < $1",
@@ -319,12 +332,11 @@ impl PrivacyStore for PgStore {
         ];
         for (age, sql, kind) in rules {
             let Some(age) = age else { continue };
-            let done = sqlx::query(sql)
-                .bind(cutoff(now, age)?)
-                .execute(&mut *tx)
+            let done = tx
+                .execute(Query::new(sql).bind(cutoff(now, age)?))
                 .await
                 .map_err(db("purging old records"))?;
-            add(&mut report.deleted, kind, done.rows_affected());
+            add(&mut report.deleted, kind, done);
         }
         for (sql, kind) in [
             (
@@ -336,32 +348,32 @@ impl PrivacyStore for PgStore {
                 RecordKind::UsedNonce,
             ),
         ] {
-            let done = sqlx::query(sql)
-                .bind(now_ns)
-                .execute(&mut *tx)
+            let done = tx
+                .execute(Query::new(sql).bind(now_ns))
                 .await
                 .map_err(db("purging expired OAuth records"))?;
-            add(&mut report.deleted, kind, done.rows_affected());
+            add(&mut report.deleted, kind, done);
         }
         tx.commit().await.map_err(db("committing a purge"))?;
         Ok(report)
     }
 
     async fn create_deletion_request(&self, request: &DeletionRequest) -> Result<()> {
-        let mut tx = self.tx().await?;
-        let taken: Option<i32> =
-            sqlx::query_scalar("SELECT 1 FROM deletion_requests WHERE id = $1")
-                .bind(request.id.as_uuid())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db("checking a deletion request id"))?;
+        let mut tx = self.write_tx().await?;
+        let taken = tx
+            .fetch_optional(
+                Query::new("SELECT 1 FROM deletion_requests WHERE id = $1")
+                    .bind(request.id.as_uuid()),
+            )
+            .await
+            .map_err(db("checking a deletion request id"))?;
         if taken.is_some() {
             return Err(Error::already_exists(
                 RecordKind::DeletionRequest,
                 request.id,
             ));
         }
-        write_request(&mut tx, request, true).await?;
+        write_request(&mut *tx, request, true).await?;
         tx.commit()
             .await
             .map_err(db("committing a deletion request"))?;
@@ -372,23 +384,18 @@ impl PrivacyStore for PgStore {
         &self,
         confirmation_code: &str,
     ) -> Result<Option<DeletionRequest>> {
-        let doc: Option<String> =
-            sqlx::query_scalar("SELECT doc FROM deletion_requests WHERE confirmation_code = $1")
-                .bind(confirmation_code)
-                .fetch_optional(self.db())
-                .await
-                .map_err(db("reading a deletion request"))?;
-        doc.map(|d| from_doc(&d, RecordKind::DeletionRequest))
-            .transpose()
+        let query = Query::new("SELECT doc FROM deletion_requests WHERE confirmation_code = $1")
+            .bind(confirmation_code);
+        let row = self
+            .reader()
+            .fetch_optional(query)
+            .await
+            .map_err(db("reading a deletion request"))?;
+        doc_of(row, RecordKind::DeletionRequest)
     }
 
     async fn update_deletion_request(&self, request: &DeletionRequest) -> Result<()> {
-        let mut conn = self
-            .db()
-            .acquire()
-            .await
-            .map_err(db("updating a deletion request"))?;
-        if write_request(&mut conn, request, false).await? {
+        if write_request(&mut *self.writer(), request, false).await? {
             Ok(())
         } else {
             Err(Error::not_found(RecordKind::DeletionRequest, request.id))

@@ -1,5 +1,5 @@
-//! The quota ledger: check and insert in one transaction serialised per
-//! account and kind by an advisory lock.
+//! The quota ledger: count and insert in one write transaction, serialised per
+//! account and kind ([`Backend::lock_quota`], or the backend's single writer).
 
 use async_trait::async_trait;
 use chrono::TimeDelta;
@@ -7,48 +7,46 @@ use store_traits::{
     AccountId, Error, QuotaKind, QuotaLedger, QuotaRequest, QuotaReservation, QuotaUsage,
     RecordKind, ReservationId, Result,
 };
-use uuid::Uuid;
 
-use super::PgStore;
-use crate::codec::{count, db, ns, time};
+use super::SqlStore;
+use crate::backend::Backend;
+use crate::codec::{count, ns, time};
+use crate::exec::{Executor, db};
+use crate::value::{Query, Row};
 
-/// Every column of `quota_reservations`, in [`ReservationRow`] order.
-const COLUMNS: &str = "id, account_id, kind, units, reserved_ns, expires_ns, committed_ns";
+/// Every column of `quota_reservations`, in [`reservation`] order.
+pub(super) const COLUMNS: &str =
+    "id, account_id, kind, units, reserved_ns, expires_ns, committed_ns";
 
-/// A `quota_reservations` row.
-pub(super) type ReservationRow = (Uuid, Uuid, String, i64, i64, i64, Option<i64>);
-
-pub(super) fn reservation(row: ReservationRow) -> Result<QuotaReservation> {
-    let (id, account_id, kind, units, reserved_ns, expires_ns, committed_ns) = row;
+/// A `quota_reservations` row ([`COLUMNS`]).
+pub(super) fn reservation(row: &Row) -> Result<QuotaReservation> {
     Ok(QuotaReservation {
-        id: ReservationId::from_uuid(id),
-        account_id: AccountId::from_uuid(account_id),
-        kind: kind
+        id: ReservationId::from_uuid(row.get(0)?),
+        account_id: AccountId::from_uuid(row.get(1)?),
+        kind: row
+            .get::<String>(2)?
             .parse()
             .map_err(|e| Error::backend("decoding a stored quota kind", e))?,
-        units: count(units, "quota units")?,
-        reserved_at: time(reserved_ns),
-        expires_at: time(expires_ns),
-        committed_at: committed_ns.map(time),
+        units: count(row.get(3)?, "quota units")?,
+        reserved_at: time(row.get(4)?),
+        expires_at: time(row.get(5)?),
+        committed_at: row.get::<Option<i64>>(6)?.map(time),
     })
 }
 
-pub(super) fn reservations(rows: Vec<ReservationRow>) -> Result<Vec<QuotaReservation>> {
-    rows.into_iter().map(reservation).collect()
+pub(super) fn reservations(rows: &[Row]) -> Result<Vec<QuotaReservation>> {
+    rows.iter().map(reservation).collect()
 }
 
 /// Reservations of one account and kind that may still count at `now`
 /// (committed within `window`, or uncommitted and not lapsed).
-async fn counting<'c, E>(
-    executor: E,
+async fn counting<E: Executor + ?Sized>(
+    conn: &mut E,
     account_id: AccountId,
     kind: QuotaKind,
     now: i64,
     window: TimeDelta,
-) -> Result<Vec<QuotaReservation>>
-where
-    E: sqlx::Executor<'c, Database = sqlx::Postgres>,
-{
+) -> Result<Vec<QuotaReservation>> {
     let window = window
         .num_nanoseconds()
         .ok_or_else(|| Error::InvalidInput("quota window is too long".into()))?;
@@ -57,35 +55,20 @@ where
          AND ((committed_ns IS NULL AND expires_ns > $3) OR committed_ns > $4) \
          ORDER BY reserved_ns, id"
     );
-    let rows: Vec<ReservationRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let query = Query::new(sql)
         .bind(account_id.as_uuid())
         .bind(kind.as_str())
         .bind(now)
-        .bind(now.saturating_sub(window))
-        .fetch_all(executor)
+        .bind(now.saturating_sub(window));
+    let rows = conn
+        .fetch_all(query)
         .await
         .map_err(db("reading quota reservations"))?;
-    reservations(rows)
-}
-
-/// The advisory-lock key of one account's quota of one kind: the UUID's last
-/// eight bytes (the random part of a v7 id), with the kind mixed into the top bits. Two pairs sharing a key
-/// only serialise each other; correctness does not depend on distinct keys.
-fn lock_key(account_id: AccountId, kind: QuotaKind) -> i64 {
-    let bytes = account_id.as_uuid().as_bytes();
-    let mut head = [0u8; 8];
-    head.copy_from_slice(&bytes[8..16]);
-    let tag: i64 = match kind.as_str() {
-        "posts" => 1,
-        "replies" => 2,
-        "deletes" => 3,
-        _ => 4,
-    };
-    i64::from_be_bytes(head) ^ (tag << 56)
+    reservations(&rows)
 }
 
 #[async_trait]
-impl QuotaLedger for PgStore {
+impl<B: Backend> QuotaLedger for SqlStore<B> {
     async fn reserve(&self, request: &QuotaRequest) -> Result<QuotaReservation> {
         let now = self.now();
         let now_ns = ns(now)?;
@@ -93,12 +76,9 @@ impl QuotaLedger for PgStore {
             // Let the shared check produce the error message.
             request.check(&[], now)?;
         }
-        let mut tx = self.tx().await?;
-        // Serialise reservations of this account and kind across every worker
-        // and machine until commit; other accounts and kinds are not blocked.
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(lock_key(request.account_id, request.kind))
-            .execute(&mut *tx)
+        let mut tx = self.write_tx().await?;
+        self.backend()
+            .lock_quota(&mut *tx, request.account_id, request.kind)
             .await
             .map_err(db("locking a quota"))?;
         let existing = counting(
@@ -122,14 +102,14 @@ impl QuotaLedger for PgStore {
         let sql = format!(
             "INSERT INTO quota_reservations ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, NULL)"
         );
-        sqlx::query(sqlx::AssertSqlSafe(sql))
+        let query = Query::new(sql)
             .bind(reservation.id.as_uuid())
             .bind(reservation.account_id.as_uuid())
             .bind(reservation.kind.as_str())
             .bind(i64::from(reservation.units))
             .bind(now_ns)
-            .bind(ns(reservation.expires_at)?)
-            .execute(&mut *tx)
+            .bind(ns(reservation.expires_at)?);
+        tx.execute(query)
             .await
             .map_err(db("inserting a quota reservation"))?;
         tx.commit()
@@ -145,45 +125,44 @@ impl QuotaLedger for PgStore {
             "UPDATE quota_reservations SET committed_ns = COALESCE(committed_ns, $2) \
              WHERE id = $1 RETURNING {COLUMNS}"
         );
-        let row: Option<ReservationRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(id.as_uuid())
-            .bind(now)
-            .fetch_optional(self.db())
+        let row = self
+            .writer()
+            .fetch_optional(Query::new(sql).bind(id.as_uuid()).bind(now))
             .await
             .map_err(db("committing a quota reservation"))?;
         match row {
-            Some(row) => reservation(row),
+            Some(row) => reservation(&row),
             None => Err(Error::not_found(RecordKind::QuotaReservation, id)),
         }
     }
 
     async fn release(&self, id: ReservationId) -> Result<bool> {
-        let mut tx = self.tx().await?;
-        let committed: Option<(Option<i64>,)> =
-            sqlx::query_as("SELECT committed_ns FROM quota_reservations WHERE id = $1 FOR UPDATE")
-                .bind(id.as_uuid())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db("reading a quota reservation"))?;
-        match committed {
-            None => Ok(false),
-            Some((Some(_),)) => Err(Error::InvalidState {
+        let mut tx = self.write_tx().await?;
+        let sql = format!(
+            "SELECT committed_ns FROM quota_reservations WHERE id = $1{}",
+            Self::row_lock()
+        );
+        let row = tx
+            .fetch_optional(Query::new(sql).bind(id.as_uuid()))
+            .await
+            .map_err(db("reading a quota reservation"))?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        if row.get::<Option<i64>>(0)?.is_some() {
+            return Err(Error::InvalidState {
                 kind: RecordKind::QuotaReservation,
                 id: id.to_string(),
                 message: "a committed reservation cannot be released".into(),
-            }),
-            Some((None,)) => {
-                sqlx::query("DELETE FROM quota_reservations WHERE id = $1")
-                    .bind(id.as_uuid())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db("releasing a quota reservation"))?;
-                tx.commit()
-                    .await
-                    .map_err(db("committing a quota release"))?;
-                Ok(true)
-            }
+            });
         }
+        tx.execute(Query::new("DELETE FROM quota_reservations WHERE id = $1").bind(id.as_uuid()))
+            .await
+            .map_err(db("releasing a quota reservation"))?;
+        tx.commit()
+            .await
+            .map_err(db("committing a quota release"))?;
+        Ok(true)
     }
 
     async fn usage(
@@ -193,7 +172,7 @@ impl QuotaLedger for PgStore {
         window: TimeDelta,
     ) -> Result<QuotaUsage> {
         let now = self.now();
-        let existing = counting(self.db(), account_id, kind, ns(now)?, window).await?;
+        let existing = counting(&mut *self.reader(), account_id, kind, ns(now)?, window).await?;
         Ok(QuotaUsage::of(&existing, account_id, kind, now, window))
     }
 
@@ -201,11 +180,11 @@ impl QuotaLedger for PgStore {
         let sql = format!(
             "SELECT {COLUMNS} FROM quota_reservations WHERE account_id = $1 ORDER BY reserved_ns, id"
         );
-        let rows: Vec<ReservationRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(account_id.as_uuid())
-            .fetch_all(self.db())
+        let rows = self
+            .reader()
+            .fetch_all(Query::new(sql).bind(account_id.as_uuid()))
             .await
             .map_err(db("listing quota reservations"))?;
-        reservations(rows)
+        reservations(&rows)
     }
 }

@@ -1,9 +1,11 @@
-//! Conversions between records and column values, and driver-error mapping.
+//! Conversions between records and column values.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use store_traits::{Error, FenceToken, RecordKind, Result};
+
+use crate::value::{Param, Row};
 
 /// An instant as nanoseconds since the Unix epoch (the `*_ns` columns).
 pub(crate) fn ns(at: DateTime<Utc>) -> Result<i64> {
@@ -34,33 +36,28 @@ pub(crate) fn from_doc<T: DeserializeOwned>(doc: &str, kind: RecordKind) -> Resu
     serde_json::from_str(doc).map_err(|e| Error::backend(format!("decoding a stored {kind}"), e))
 }
 
-/// Decodes a list of documents.
-pub(crate) fn from_docs<T: DeserializeOwned>(
-    docs: Vec<String>,
-    kind: RecordKind,
-) -> Result<Vec<T>> {
-    docs.iter().map(|d| from_doc(d, kind)).collect()
+/// The record in the first column of an optional row.
+pub(crate) fn doc_of<T: DeserializeOwned>(row: Option<Row>, kind: RecordKind) -> Result<Option<T>> {
+    row.map(|r| from_doc(&r.get::<String>(0)?, kind))
+        .transpose()
 }
 
-/// Maps a driver error to a store error, naming the failed operation.
-pub(crate) fn db(context: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
-    move |source| Error::backend(context, source)
-}
-
-/// Whether a driver error is a unique-constraint violation.
-pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
-}
-
-/// A `LIMIT` value: SQLite treats a negative limit as "no limit".
-pub(crate) fn limit(limit: Option<usize>) -> i64 {
-    limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX))
+/// The records in the first column of each row.
+pub(crate) fn docs_of<T: DeserializeOwned>(rows: Vec<Row>, kind: RecordKind) -> Result<Vec<T>> {
+    rows.iter()
+        .map(|r| from_doc(&r.get::<String>(0)?, kind))
+        .collect()
 }
 
 /// A fencing token as a column value.
 pub(crate) fn fence_value(fence: FenceToken) -> Result<i64> {
     i64::try_from(fence.get())
         .map_err(|_| Error::InvalidInput(format!("fencing token {fence} is out of range")))
+}
+
+/// An optional fencing token as a column value.
+pub(crate) fn opt_fence(fence: Option<FenceToken>) -> Result<Option<i64>> {
+    fence.map(fence_value).transpose()
 }
 
 /// A stored fencing token back to its type (stored values are never negative).
@@ -82,14 +79,18 @@ pub(crate) fn version_value(version: u64) -> Result<i64> {
         .map_err(|_| Error::InvalidInput(format!("version {version} is out of range")))
 }
 
-/// A list of enum texts as a JSON array, for `IN (SELECT value FROM json_each(?))`.
-/// `None` when the list is empty (meaning "any").
-pub(crate) fn text_set<T: std::fmt::Display>(values: &[T]) -> Option<String> {
+/// A stored version counter back to `u64` (stored values are never negative).
+pub(crate) fn stored_version(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+/// A list of enum texts for [`Backend::text_in`](crate::Backend::text_in);
+/// an empty list (meaning "any") binds as `NULL`.
+pub(crate) fn text_set<T: std::fmt::Display>(values: &[T]) -> Param {
     if values.is_empty() {
-        None
+        Param::TextList(None)
     } else {
-        let texts: Vec<String> = values.iter().map(ToString::to_string).collect();
-        serde_json::to_string(&texts).ok()
+        Param::TextList(Some(values.iter().map(ToString::to_string).collect()))
     }
 }
 
@@ -119,10 +120,21 @@ mod tests {
 
     #[test]
     fn empty_state_sets_mean_any() {
-        assert_eq!(text_set::<String>(&[]), None);
+        assert_eq!(text_set::<String>(&[]), Param::TextList(None));
         assert_eq!(
-            text_set(&["queued", "running"]).as_deref(),
-            Some(r#"["queued","running"]"#)
+            text_set(&["queued", "running"]),
+            Param::TextList(Some(vec!["queued".to_owned(), "running".to_owned()]))
         );
+    }
+
+    #[test]
+    fn fencing_tokens_round_trip_and_huge_ones_are_rejected() {
+        let fence = FenceToken::new(42);
+        assert_eq!(fence_from(Some(fence_value(fence).unwrap())), Some(fence));
+        assert!(matches!(
+            fence_value(FenceToken::new(u64::MAX)),
+            Err(Error::InvalidInput(_))
+        ));
+        assert_eq!(fence_from(Some(-1)), None);
     }
 }

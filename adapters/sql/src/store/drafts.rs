@@ -1,0 +1,248 @@
+//! Drafts and the publish ledger: fenced compare-and-swap writes.
+//!
+//! An update reads the stored version and fence inside a write transaction,
+//! locking the row ([`Backend::ROW_LOCK`]), checks them, and writes the next
+//! version before committing, so concurrent writers cannot both pass the check.
+
+use async_trait::async_trait;
+use store_traits::{
+    Draft, DraftFilter, DraftId, DraftStore, Error, FenceToken, Insertion, PublishEntry,
+    PublishFilter, PublishLedger, RecordKind, Result, check_fenced_write,
+};
+
+use super::SqlStore;
+use super::records::exists_or;
+use crate::backend::Backend;
+use crate::codec::{
+    doc_of, docs_of, fence_from, ns, opt_fence, opt_ns, stored_version, text_set, to_doc,
+    version_value,
+};
+use crate::exec::{Executor, db};
+use crate::value::Query;
+
+/// Reads `version, fence` of one row with `sql` (locking it) and checks the
+/// write against them; the stored version and fence.
+async fn checked<E: Executor + ?Sized>(
+    tx: &mut E,
+    sql: String,
+    kind: RecordKind,
+    id: DraftId,
+    expected_version: u64,
+    fence: Option<FenceToken>,
+    context: &'static str,
+) -> Result<(u64, Option<FenceToken>)> {
+    let row = tx
+        .fetch_optional(Query::new(sql).bind(id.as_uuid()))
+        .await
+        .map_err(db(context))?
+        .ok_or_else(|| Error::not_found(kind, id))?;
+    let version = stored_version(row.get(0)?);
+    let stored_fence = fence_from(row.get(1)?);
+    check_fenced_write(kind, id, version, stored_fence, expected_version, fence)?;
+    Ok((version, stored_fence))
+}
+
+#[async_trait]
+impl<B: Backend> DraftStore for SqlStore<B> {
+    async fn insert_draft(&self, draft: &Draft) -> Result<()> {
+        let query = Query::new(
+            "INSERT INTO drafts (id, account_id, state, scheduled_ns, created_ns, version, fence, doc) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(draft.id.as_uuid())
+        .bind(draft.account_id.as_uuid())
+        .bind(draft.state.as_str())
+        .bind(opt_ns(draft.scheduled_at)?)
+        .bind(ns(draft.created_at)?)
+        .bind(version_value(draft.version)?)
+        .bind(opt_fence(draft.fence)?)
+        .bind(to_doc(draft, RecordKind::Draft)?);
+        self.writer().execute(query).await.map_err(exists_or(
+            RecordKind::Draft,
+            draft.id,
+            "inserting a draft",
+        ))?;
+        Ok(())
+    }
+
+    async fn get_draft(&self, id: DraftId) -> Result<Option<Draft>> {
+        let query = Query::new("SELECT doc FROM drafts WHERE id = $1").bind(id.as_uuid());
+        let row = self
+            .reader()
+            .fetch_optional(query)
+            .await
+            .map_err(db("reading a draft"))?;
+        doc_of(row, RecordKind::Draft)
+    }
+
+    async fn update_draft(&self, draft: &Draft, fence: Option<FenceToken>) -> Result<Draft> {
+        let mut tx = self.write_tx().await?;
+        let sql = format!(
+            "SELECT version, fence FROM drafts WHERE id = $1{}",
+            Self::row_lock()
+        );
+        let (version, stored_fence) = checked(
+            &mut *tx,
+            sql,
+            RecordKind::Draft,
+            draft.id,
+            draft.version,
+            fence,
+            "reading a draft to update",
+        )
+        .await?;
+        let mut next = draft.clone();
+        next.version = version + 1;
+        next.fence = fence.or(stored_fence);
+        let query = Query::new(
+            "UPDATE drafts SET account_id = $2, state = $3, scheduled_ns = $4, created_ns = $5, \
+             version = $6, fence = $7, doc = $8 WHERE id = $1",
+        )
+        .bind(next.id.as_uuid())
+        .bind(next.account_id.as_uuid())
+        .bind(next.state.as_str())
+        .bind(opt_ns(next.scheduled_at)?)
+        .bind(ns(next.created_at)?)
+        .bind(version_value(next.version)?)
+        .bind(opt_fence(next.fence)?)
+        .bind(to_doc(&next, RecordKind::Draft)?);
+        tx.execute(query).await.map_err(db("updating a draft"))?;
+        tx.commit().await.map_err(db("committing a draft update"))?;
+        Ok(next)
+    }
+
+    async fn list_drafts(&self, filter: &DraftFilter) -> Result<Vec<Draft>> {
+        let sql = format!(
+            "SELECT doc FROM drafts WHERE ($1 IS NULL OR account_id = $1) \
+             AND ($2 IS NULL OR {}) \
+             AND ($3 IS NULL OR scheduled_ns < $3) \
+             ORDER BY created_ns, id LIMIT $4",
+            B::text_in("state", 2)
+        );
+        let query = Query::new(sql)
+            .bind(filter.account_id.map(|a| *a.as_uuid()))
+            .bind(text_set(&filter.states))
+            .bind(opt_ns(filter.scheduled_before)?)
+            .bind(B::limit(filter.limit));
+        let rows = self
+            .reader()
+            .fetch_all(query)
+            .await
+            .map_err(db("listing drafts"))?;
+        docs_of(rows, RecordKind::Draft)
+    }
+
+    async fn delete_draft(&self, id: DraftId) -> Result<bool> {
+        self.delete_by_id(
+            "DELETE FROM drafts WHERE id = $1",
+            *id.as_uuid(),
+            "deleting a draft",
+        )
+        .await
+    }
+}
+
+/// The columns of `publish_entries`, `$1` to `$7`, from `entry`.
+fn entry_query(sql: &'static str, entry: &PublishEntry) -> Result<Query> {
+    Ok(Query::new(sql)
+        .bind(entry.draft_id.as_uuid())
+        .bind(entry.account_id.as_uuid())
+        .bind(entry.state.as_str())
+        .bind(ns(entry.updated_at)?)
+        .bind(version_value(entry.version)?)
+        .bind(opt_fence(entry.fence)?)
+        .bind(to_doc(entry, RecordKind::PublishEntry)?))
+}
+
+#[async_trait]
+impl<B: Backend> PublishLedger for SqlStore<B> {
+    async fn begin_publish(&self, entry: &PublishEntry) -> Result<Insertion<PublishEntry>> {
+        let query = entry_query(
+            "INSERT INTO publish_entries (draft_id, account_id, state, updated_ns, version, fence, doc) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (draft_id) DO NOTHING",
+            entry,
+        )?;
+        let inserted = self
+            .writer()
+            .execute(query)
+            .await
+            .map_err(db("inserting a publish entry"))?;
+        if inserted > 0 {
+            return Ok(Insertion::Inserted(entry.clone()));
+        }
+        // Entries are only removed with their account; if it vanished meanwhile, say so.
+        self.get_publish_entry(entry.draft_id)
+            .await?
+            .map(Insertion::Existing)
+            .ok_or_else(|| Error::not_found(RecordKind::PublishEntry, entry.draft_id))
+    }
+
+    async fn get_publish_entry(&self, draft_id: DraftId) -> Result<Option<PublishEntry>> {
+        let query = Query::new("SELECT doc FROM publish_entries WHERE draft_id = $1")
+            .bind(draft_id.as_uuid());
+        let row = self
+            .reader()
+            .fetch_optional(query)
+            .await
+            .map_err(db("reading a publish entry"))?;
+        doc_of(row, RecordKind::PublishEntry)
+    }
+
+    async fn update_publish_entry(
+        &self,
+        entry: &PublishEntry,
+        fence: Option<FenceToken>,
+    ) -> Result<PublishEntry> {
+        let mut tx = self.write_tx().await?;
+        let sql = format!(
+            "SELECT version, fence FROM publish_entries WHERE draft_id = $1{}",
+            Self::row_lock()
+        );
+        let (version, stored_fence) = checked(
+            &mut *tx,
+            sql,
+            RecordKind::PublishEntry,
+            entry.draft_id,
+            entry.version,
+            fence,
+            "reading a publish entry to update",
+        )
+        .await?;
+        let mut next = entry.clone();
+        next.version = version + 1;
+        next.fence = fence.or(stored_fence);
+        let query = entry_query(
+            "UPDATE publish_entries SET account_id = $2, state = $3, updated_ns = $4, version = $5, \
+             fence = $6, doc = $7 WHERE draft_id = $1",
+            &next,
+        )?;
+        tx.execute(query)
+            .await
+            .map_err(db("writing a publish entry"))?;
+        tx.commit()
+            .await
+            .map_err(db("committing a publish entry update"))?;
+        Ok(next)
+    }
+
+    async fn list_publish_entries(&self, filter: &PublishFilter) -> Result<Vec<PublishEntry>> {
+        let sql = format!(
+            "SELECT doc FROM publish_entries WHERE ($1 IS NULL OR account_id = $1) \
+             AND ($2 IS NULL OR {}) \
+             AND ($3 IS NULL OR updated_ns < $3) \
+             ORDER BY updated_ns, draft_id LIMIT $4",
+            B::text_in("state", 2)
+        );
+        let query = Query::new(sql)
+            .bind(filter.account_id.map(|a| *a.as_uuid()))
+            .bind(text_set(&filter.states))
+            .bind(opt_ns(filter.updated_before)?)
+            .bind(B::limit(filter.limit));
+        let rows = self
+            .reader()
+            .fetch_all(query)
+            .await
+            .map_err(db("listing publish entries"))?;
+        docs_of(rows, RecordKind::PublishEntry)
+    }
+}
