@@ -15,6 +15,7 @@ use store_traits::{Clock, Result as StoreResult, Store, StoreFactory};
 
 use crate::error::Error;
 use crate::exec::{OnPool, Tx, error};
+use crate::group::{Done, GroupWriter, Grouped, Op, Step};
 use crate::options::{Location, SqliteStoreOptions, Synchronous};
 use crate::schema;
 
@@ -35,8 +36,9 @@ pub struct SqliteBackend {
     reader: SqlitePool,
     location: String,
     synchronous: Synchronous,
-    /// Serialises this process's claims (see [`Backend::claim`]).
-    claim_gate: tokio::sync::Mutex<()>,
+    /// Single-statement writes and claims, committed in groups (see the
+    /// crate docs on durability).
+    group: GroupWriter,
 }
 
 impl SqliteBackend {
@@ -172,11 +174,11 @@ impl Backend for SqliteBackend {
             }
         };
         Ok(Self {
+            group: GroupWriter::new(writer.clone()),
             writer,
             reader,
             location,
             synchronous: options.synchronous,
-            claim_gate: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -211,8 +213,9 @@ impl Backend for SqliteBackend {
         Box::new(OnPool(&self.reader))
     }
 
+    /// Statements join the next group commit (see the crate docs).
     fn writer(&self) -> Box<dyn Executor + '_> {
-        Box::new(OnPool(&self.writer))
+        Box::new(Grouped(&self.group))
     }
 
     /// `BEGIN IMMEDIATE` on the write connection: the transaction holds
@@ -251,10 +254,6 @@ impl Backend for SqliteBackend {
     /// `job_fence` row, and advance that row. SQLite's single write lock makes
     /// it atomic across every connection and process sharing the file.
     async fn claim(&self, claim: Claim<'_>) -> StoreResult<Vec<Row>> {
-        // Claimers of this process take turns here, so the losers of a race
-        // find the job gone with one cheap read instead of queueing for the
-        // write lock one after the other.
-        let _turn = self.claim_gate.lock().await;
         // Idle polls stay off the write lock: a read (which sees every committed
         // write) decides whether there is anything to take at all. The decision
         // who gets a job is made again below, under the write lock.
@@ -266,34 +265,36 @@ impl Backend for SqliteBackend {
         if !due.get::<bool>(0)? {
             return Ok(Vec::new());
         }
-        let mut tx = self
-            .begin_write()
-            .await
-            .map_err(db("starting a write transaction"))?;
         // Due jobs that used up their attempts are dead-lettered, not handed out.
         let exhausted = Query::new(EXHAUSTED_SQL)
             .bind(claim.queue)
             .bind(claim.now_ns)
             .bind(LEASE_EXHAUSTED);
-        tx.execute(exhausted)
-            .await
-            .map_err(db("dead-lettering exhausted jobs"))?;
         let take = Query::new(CLAIM_SQL.as_str())
             .bind(claim.queue)
             .bind(claim.now_ns)
             .bind(Self::limit(Some(claim.max)))
             .bind(claim.worker)
             .bind(claim.expires_ns);
-        let rows = tx.fetch_all(take).await.map_err(db("claiming jobs"))?;
-        if !rows.is_empty() {
-            let advance = Query::new("UPDATE job_fence SET value = value + $1 WHERE id = 1")
-                .bind(i64::try_from(rows.len()).unwrap_or(i64::MAX));
-            tx.execute(advance)
-                .await
-                .map_err(db("advancing the fence sequence"))?;
+        let advance = Query::new("UPDATE job_fence SET value = value + $1 WHERE id = 1");
+        // Under the write lock (inside the group's `BEGIN IMMEDIATE`
+        // transaction) the claim looks again: claimers that raced for the same
+        // jobs find them gone with one read. Its writes take effect together
+        // or not at all.
+        let again = Query::new(DUE_SQL).bind(claim.queue).bind(claim.now_ns);
+        let op = Op::Atomic(vec![
+            Step::Guard(again),
+            Step::Run(exhausted),
+            Step::Rows(take),
+            Step::IfRows(advance),
+        ]);
+        match self.group.submit(op).await {
+            Ok(Done::Rows(rows)) => Ok(rows),
+            Ok(_) => Err(db("claiming jobs")(DbError::new(
+                "the group writer answered a claim with the wrong shape",
+            ))),
+            Err(e) => Err(db("claiming jobs")(e)),
         }
-        tx.commit().await.map_err(db("committing a claim"))?;
-        Ok(rows)
     }
 }
 

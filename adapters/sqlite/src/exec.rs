@@ -9,7 +9,7 @@ type Statement = sqlx::query::Query<'static, Sqlite, SqliteArguments>;
 
 /// The statement with its parameters bound: UUIDs as 16-byte blobs, text
 /// lists as a JSON array (read back with `json_each`).
-fn bind(query: Query) -> Statement {
+pub(crate) fn bind(query: Query) -> Statement {
     let (sql, params) = query.into_parts();
     let mut statement = sqlx::query(AssertSqlSafe(sql));
     for param in params {
@@ -29,7 +29,7 @@ fn bind(query: Query) -> Statement {
 
 /// A row's cells by the storage class of each value (SQLite columns are not
 /// typed): integers, text and blobs; a UUID arrives as its 16-byte blob.
-fn decode(row: &SqliteRow) -> Result<Row, DbError> {
+pub(crate) fn decode(row: &SqliteRow) -> Result<Row, DbError> {
     let mut cells = Vec::with_capacity(row.len());
     for i in 0..row.len() {
         let class = {

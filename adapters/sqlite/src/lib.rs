@@ -44,6 +44,23 @@
 //! webhook intake) runs in a `BEGIN IMMEDIATE` transaction, which takes SQLite's
 //! write lock up front, so the transaction never has to be retried half way.
 //!
+//! ### Group commit
+//!
+//! With `FULL`, the `fsync` per commit, not the SQL, limits how many writes a
+//! second one file takes. So single-statement writes (job completions, lease
+//! extensions, inserts, ...) and job claims made concurrently by one process
+//! share commits: while one group's transaction runs, new writes wait, then
+//! run together in the next `BEGIN IMMEDIATE ... COMMIT`, and one `fsync`
+//! covers them all. A write that finds nothing running starts at once, so a
+//! quiet store adds no delay. Each caller still sees its own write alone:
+//! the answer arrives only after the group committed; a constraint error
+//! (duplicate key, ...) undoes only that statement and reaches only its
+//! caller; an I/O-level error, or any error inside a claim, rolls the group
+//! back, fails the write that hit it, and runs the others again in a new
+//! group (so a claim takes effect whole or not at all). Groups run on a spawned task, so
+//! dropping a caller's future does not cancel its write half way (the store
+//! therefore needs a Tokio runtime, as sqlx does).
+//!
 //! ## Migrations
 //!
 //! The schema ships inside the crate (`migrations/`, embedded with
@@ -95,6 +112,7 @@
 mod backend;
 mod error;
 mod exec;
+mod group;
 mod options;
 mod schema;
 
