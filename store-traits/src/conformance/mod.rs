@@ -3,6 +3,8 @@
 //! Enabled by the `conformance` feature. Each public function checks one area
 //! and **panics** with a message naming the broken rule, like a test does; call
 //! them from your backend's tests. [`run_all`] runs every area in a safe order.
+//! [`durability`] is the multi-process "commit returns → SIGKILL → restart"
+//! loop for stores that outlive their process.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -47,6 +49,7 @@ use crate::store::Store;
 
 mod conversations;
 mod drafts;
+pub mod durability;
 mod logs;
 mod privacy;
 mod queue;
