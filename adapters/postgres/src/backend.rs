@@ -14,7 +14,7 @@ use store_traits::{AccountId, Clock, QuotaKind, Result as StoreResult, Store, St
 
 use crate::error::Error;
 use crate::exec::{OnPool, Tx, error};
-use crate::options::{PgStoreOptions, SynchronousCommit};
+use crate::options::{PgStoreOptions, PlanCache, SynchronousCommit};
 use crate::schema;
 
 /// Every store trait of `store-traits` over one PostgreSQL database.
@@ -127,6 +127,9 @@ impl Backend for PgBackend {
         let mut connect = options.connect.clone().disable_statement_logging();
         if options.synchronous_commit == SynchronousCommit::Off {
             connect = connect.options([("synchronous_commit", "off")]);
+        }
+        if options.plan_cache == PlanCache::Generic {
+            connect = connect.options([("plan_cache_mode", "force_generic_plan")]);
         }
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)

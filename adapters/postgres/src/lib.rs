@@ -98,5 +98,5 @@ mod schema;
 
 pub use backend::{PgBackend, PgStore, PgStoreFactory};
 pub use error::Error;
-pub use options::{PgStoreOptions, SynchronousCommit};
+pub use options::{PgStoreOptions, PlanCache, SynchronousCommit};
 pub use store_sql::SqlStore;

@@ -4,7 +4,7 @@ mod common;
 
 use std::sync::Arc;
 
-use store_postgres::{Error, PgStore, PgStoreOptions, SynchronousCommit};
+use store_postgres::{Error, PgStore, PgStoreOptions, PlanCache, SynchronousCommit};
 use store_traits::{Account, AccountStore, Clock, SystemClock};
 
 fn clock() -> Arc<dyn Clock> {
@@ -113,6 +113,37 @@ async fn synchronous_commit_is_applied_to_every_connection() {
                 .await
                 .unwrap();
             assert_eq!(setting, expected, "{mode:?}");
+            store.close().await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn plan_cache_mode_is_applied_to_every_connection() {
+    common::with_database("plans", |options, _| async move {
+        for (mode, expected) in [
+            (None, "force_generic_plan"),
+            (Some(PlanCache::Generic), "force_generic_plan"),
+            (Some(PlanCache::Auto), "auto"),
+        ] {
+            let options = match mode {
+                Some(mode) => options.clone().plan_cache(mode),
+                None => options.clone(),
+            };
+            // Both settings at once: neither may replace the other.
+            let options = options.synchronous_commit(SynchronousCommit::Off);
+            let store = PgStore::connect(&options, clock()).await.unwrap();
+            let setting: String = sqlx::query_scalar("SHOW plan_cache_mode")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+            assert_eq!(setting, expected, "{mode:?}");
+            let sync: String = sqlx::query_scalar("SHOW synchronous_commit")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+            assert_eq!(sync, "off");
             store.close().await;
         }
     })
