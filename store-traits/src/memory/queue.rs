@@ -13,21 +13,9 @@ use crate::records::{InboxEntry, InboxOutcome, Insertion, Job, JobState, NewJob,
 /// Error message stored on jobs whose final lease ran out.
 const LEASE_EXHAUSTED: &str = "lease expired on the final attempt";
 
-fn validate(job: &NewJob) -> Result<()> {
-    if job.queue.is_empty() {
-        return Err(Error::InvalidInput("queue name is empty".into()));
-    }
-    if job.max_attempts == 0 {
-        return Err(Error::InvalidInput(
-            "max_attempts must be at least 1".into(),
-        ));
-    }
-    Ok(())
-}
-
 /// Enqueue inside an already-held lock (shared with the inbox).
 fn enqueue_locked(state: &mut State, job: NewJob, now: DateTime<Utc>) -> Result<Insertion<Job>> {
-    validate(&job)?;
+    job.validate()?;
     if let Some(key) = job.dedup_key.as_deref() {
         let existing = state.live_jobs.get(&job.queue).and_then(|ids| {
             ids.iter()
@@ -38,25 +26,7 @@ fn enqueue_locked(state: &mut State, job: NewJob, now: DateTime<Utc>) -> Result<
             return Ok(Insertion::Existing(existing.clone()));
         }
     }
-    let stored = Job {
-        id: JobId::new(),
-        queue: job.queue,
-        kind: job.kind,
-        payload: job.payload,
-        account_id: job.account_id,
-        dedup_key: job.dedup_key,
-        state: JobState::Queued,
-        run_at: job.run_at.unwrap_or(now),
-        attempts: 0,
-        max_attempts: job.max_attempts,
-        fence: None,
-        lease_owner: None,
-        lease_expires_at: None,
-        last_error: None,
-        created_at: now,
-        updated_at: now,
-        finished_at: None,
-    };
+    let stored = job.into_queued(JobId::new(), now);
     state.mark_live(&stored);
     state.jobs.insert(stored.id, stored.clone());
     Ok(Insertion::Inserted(stored))

@@ -88,6 +88,44 @@ impl NewJob {
         self.max_attempts = n;
         self
     }
+
+    /// What every store requires of a new job: a queue name and at least one
+    /// attempt. [`Error::InvalidInput`](crate::Error::InvalidInput) otherwise.
+    pub fn validate(&self) -> crate::Result<()> {
+        if self.queue.is_empty() {
+            return Err(crate::Error::InvalidInput("queue name is empty".into()));
+        }
+        if self.max_attempts == 0 {
+            return Err(crate::Error::InvalidInput(
+                "max_attempts must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The job as a store records it when enqueued at `now` under `id`:
+    /// queued, no attempts yet, due at its `run_at` (or `now`), no lease.
+    pub fn into_queued(self, id: JobId, now: DateTime<Utc>) -> Job {
+        Job {
+            id,
+            queue: self.queue,
+            kind: self.kind,
+            payload: self.payload,
+            account_id: self.account_id,
+            dedup_key: self.dedup_key,
+            state: JobState::Queued,
+            run_at: self.run_at.unwrap_or(now),
+            attempts: 0,
+            max_attempts: self.max_attempts,
+            fence: None,
+            lease_owner: None,
+            lease_expires_at: None,
+            last_error: None,
+            created_at: now,
+            updated_at: now,
+            finished_at: None,
+        }
+    }
 }
 
 /// A job as stored.
@@ -127,4 +165,50 @@ pub struct Job {
     pub updated_at: DateTime<Utc>,
     /// When it completed or was dead-lettered.
     pub finished_at: Option<DateTime<Utc>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn validation_names_the_broken_field() {
+        let ok = NewJob::new("q", "k", serde_json::json!({}));
+        assert!(ok.validate().is_ok());
+        let no_queue = NewJob::new("", "k", serde_json::json!({})).validate();
+        assert!(matches!(no_queue, Err(crate::Error::InvalidInput(m)) if m.contains("queue")));
+        let no_attempts = ok.clone().max_attempts(0).validate();
+        assert!(
+            matches!(no_attempts, Err(crate::Error::InvalidInput(m)) if m.contains("max_attempts"))
+        );
+    }
+
+    #[test]
+    fn a_queued_job_is_due_at_its_run_at_or_now() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 3, 9, 0, 0).unwrap();
+        let later = now + chrono::TimeDelta::hours(2);
+        let id = JobId::new();
+        let job = NewJob::new("q", "publish", serde_json::json!({"n": 1}))
+            .dedup_key("d")
+            .max_attempts(3)
+            .into_queued(id, now);
+        assert_eq!(
+            (
+                job.id,
+                job.state,
+                job.run_at,
+                job.attempts,
+                job.max_attempts
+            ),
+            (id, JobState::Queued, now, 0, 3)
+        );
+        assert_eq!((job.created_at, job.updated_at), (now, now));
+        assert_eq!(job.dedup_key.as_deref(), Some("d"));
+        assert!(job.fence.is_none() && job.lease_owner.is_none() && job.finished_at.is_none());
+        let scheduled = NewJob::new("q", "publish", serde_json::json!({}))
+            .run_at(later)
+            .into_queued(JobId::new(), now);
+        assert_eq!(scheduled.run_at, later);
+    }
 }

@@ -54,18 +54,6 @@ pub(super) fn jobs_from_rows(rows: &[Row]) -> Result<Vec<Job>> {
     rows.iter().map(job_from_row).collect()
 }
 
-fn validate(job: &NewJob) -> Result<()> {
-    if job.queue.is_empty() {
-        return Err(Error::InvalidInput("queue name is empty".into()));
-    }
-    if job.max_attempts == 0 {
-        return Err(Error::InvalidInput(
-            "max_attempts must be at least 1".into(),
-        ));
-    }
-    Ok(())
-}
-
 fn positive_lease(lease: TimeDelta) -> Result<i64> {
     if lease <= TimeDelta::zero() {
         return Err(Error::InvalidInput("lease must be positive".into()));
@@ -99,26 +87,8 @@ async fn enqueue_in<E: Executor + ?Sized>(
     id: JobId,
     now: DateTime<Utc>,
 ) -> Result<Insertion<Job>> {
-    validate(&job)?;
-    let stored = Job {
-        id,
-        queue: job.queue,
-        kind: job.kind,
-        payload: job.payload,
-        account_id: job.account_id,
-        dedup_key: job.dedup_key,
-        state: JobState::Queued,
-        run_at: job.run_at.unwrap_or(now),
-        attempts: 0,
-        max_attempts: job.max_attempts,
-        fence: None,
-        lease_owner: None,
-        lease_expires_at: None,
-        last_error: None,
-        created_at: now,
-        updated_at: now,
-        finished_at: None,
-    };
+    job.validate()?;
+    let stored = job.into_queued(id, now);
     let payload = serde_json::to_string(&stored.payload)
         .map_err(|e| Error::backend("encoding a job payload", e))?;
     let insert = Query::new(
