@@ -56,13 +56,13 @@ impl<B: Backend> ConversationStore for SqlStore<B> {
     }
 
     async fn get_conversation(&self, id: ConversationId) -> Result<Option<Conversation>> {
-        let query = Query::new("SELECT doc FROM conversations WHERE id = $1").bind(id.as_uuid());
-        let row = self
-            .reader()
-            .fetch_optional(query)
-            .await
-            .map_err(db("reading a conversation"))?;
-        doc_of(row, RecordKind::Conversation)
+        self.doc_by_id(
+            "SELECT doc FROM conversations WHERE id = $1",
+            *id.as_uuid(),
+            RecordKind::Conversation,
+            "reading a conversation",
+        )
+        .await
     }
 
     async fn update_conversation(&self, conversation: &Conversation) -> Result<()> {
@@ -151,13 +151,13 @@ impl<B: Backend> ConversationStore for SqlStore<B> {
     }
 
     async fn get_message(&self, id: MessageId) -> Result<Option<Message>> {
-        let query = Query::new("SELECT doc FROM messages WHERE id = $1").bind(id.as_uuid());
-        let row = self
-            .reader()
-            .fetch_optional(query)
-            .await
-            .map_err(db("reading a message"))?;
-        doc_of(row, RecordKind::Message)
+        self.doc_by_id(
+            "SELECT doc FROM messages WHERE id = $1",
+            *id.as_uuid(),
+            RecordKind::Message,
+            "reading a message",
+        )
+        .await
     }
 
     async fn find_message(

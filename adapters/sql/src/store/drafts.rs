@@ -66,13 +66,13 @@ impl<B: Backend> DraftStore for SqlStore<B> {
     }
 
     async fn get_draft(&self, id: DraftId) -> Result<Option<Draft>> {
-        let query = Query::new("SELECT doc FROM drafts WHERE id = $1").bind(id.as_uuid());
-        let row = self
-            .reader()
-            .fetch_optional(query)
-            .await
-            .map_err(db("reading a draft"))?;
-        doc_of(row, RecordKind::Draft)
+        self.doc_by_id(
+            "SELECT doc FROM drafts WHERE id = $1",
+            *id.as_uuid(),
+            RecordKind::Draft,
+            "reading a draft",
+        )
+        .await
     }
 
     async fn update_draft(&self, draft: &Draft, fence: Option<FenceToken>) -> Result<Draft> {

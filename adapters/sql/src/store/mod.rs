@@ -124,6 +124,23 @@ impl<B: Backend> SqlStore<B> {
     pub(crate) fn row_lock() -> &'static str {
         B::ROW_LOCK
     }
+
+    /// The record whose JSON document `sql` (`SELECT doc FROM t WHERE id = $1`)
+    /// reads for `id`, if any.
+    pub(crate) async fn doc_by_id<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &'static str,
+        id: uuid::Uuid,
+        kind: store_traits::RecordKind,
+        context: &'static str,
+    ) -> Result<Option<T>> {
+        let row = self
+            .reader()
+            .fetch_optional(crate::value::Query::new(sql).bind(id))
+            .await
+            .map_err(db(context))?;
+        crate::codec::doc_of(row, kind)
+    }
 }
 
 impl<B> Deref for SqlStore<B> {

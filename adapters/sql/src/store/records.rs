@@ -54,13 +54,13 @@ impl<B: Backend> AccountStore for SqlStore<B> {
     }
 
     async fn get_account(&self, id: AccountId) -> Result<Option<Account>> {
-        let query = Query::new("SELECT doc FROM accounts WHERE id = $1").bind(id.as_uuid());
-        let row = self
-            .reader()
-            .fetch_optional(query)
-            .await
-            .map_err(db("reading an account"))?;
-        doc_of(row, RecordKind::Account)
+        self.doc_by_id(
+            "SELECT doc FROM accounts WHERE id = $1",
+            *id.as_uuid(),
+            RecordKind::Account,
+            "reading an account",
+        )
+        .await
     }
 
     async fn update_account(&self, account: &Account) -> Result<()> {
@@ -299,13 +299,13 @@ impl<B: Backend> PersonaStore for SqlStore<B> {
     }
 
     async fn get_persona(&self, id: PersonaId) -> Result<Option<PersonaRecord>> {
-        let query = Query::new("SELECT doc FROM personas WHERE id = $1").bind(id.as_uuid());
-        let row = self
-            .reader()
-            .fetch_optional(query)
-            .await
-            .map_err(db("reading a persona"))?;
-        doc_of(row, RecordKind::Persona)
+        self.doc_by_id(
+            "SELECT doc FROM personas WHERE id = $1",
+            *id.as_uuid(),
+            RecordKind::Persona,
+            "reading a persona",
+        )
+        .await
     }
 
     async fn list_personas(&self, account_id: AccountId) -> Result<Vec<PersonaRecord>> {
@@ -349,13 +349,13 @@ impl<B: Backend> SourceStore for SqlStore<B> {
     }
 
     async fn get_source(&self, id: SourceId) -> Result<Option<Source>> {
-        let query = Query::new("SELECT doc FROM sources WHERE id = $1").bind(id.as_uuid());
-        let row = self
-            .reader()
-            .fetch_optional(query)
-            .await
-            .map_err(db("reading a source"))?;
-        doc_of(row, RecordKind::Source)
+        self.doc_by_id(
+            "SELECT doc FROM sources WHERE id = $1",
+            *id.as_uuid(),
+            RecordKind::Source,
+            "reading a source",
+        )
+        .await
     }
 
     async fn update_source(&self, source: &Source) -> Result<()> {
