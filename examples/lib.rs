@@ -8,6 +8,6 @@
 //! | `tour` | The `threads-api` client against the in-process `threads-emulator`: OAuth, one post of every kind, replies, insights, quotas and a token refresh on the emulator's virtual clock. No network, no keys. |
 //!
 //! This package also holds the client's integration tests against the emulator
-//! (`tests/client_vs_emulator.rs`), so the library crates need no dependency on
-//! the emulator: `cargo test -p threads-examples`.
+//! (`tests/`, one file per API area), so the library crates need no dependency
+//! on the emulator: `cargo test -p threads-examples`.
 #![deny(missing_docs)]

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::guardrails::Violation;
+use crate::guardrails::{Budget, Violation};
 use crate::provider::LlmError;
 
 /// What is wrong with a persona field (see [`Error::InvalidPersona`]).
@@ -73,6 +73,61 @@ impl fmt::Display for InvalidReason {
     }
 }
 
+/// Why a text could not be split into a reply chain (see
+/// [`Error::Unsplittable`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SplitFailure {
+    /// The text holds nothing but whitespace.
+    Empty,
+    /// One word, link, mention or tag is longer than a part may be; parts
+    /// are never cut inside one.
+    WordTooLong {
+        /// Its length, measured by the budget's own rule.
+        length: usize,
+        /// The budget.
+        max: usize,
+        /// Which budget it exceeds.
+        budget: Budget,
+    },
+    /// The text needs more parts than allowed (`needed` is the fewest
+    /// parts that cutting between words gives).
+    TooManyParts {
+        /// Parts needed.
+        needed: usize,
+        /// Parts allowed.
+        max_parts: usize,
+    },
+}
+
+impl fmt::Display for SplitFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Empty => f.write_str("the text is empty"),
+            Self::WordTooLong {
+                length,
+                max,
+                budget,
+            } => {
+                let which = match budget {
+                    Budget::Platform => "the platform's limit",
+                    Budget::Persona => "the persona's maximum",
+                };
+                write!(
+                    f,
+                    "a single word, link, mention or tag of length {length} exceeds {which} of {max}"
+                )
+            }
+            Self::TooManyParts { needed, max_parts } => {
+                write!(
+                    f,
+                    "needs {needed} parts where at most {max_parts} are allowed"
+                )
+            }
+        }
+    }
+}
+
 /// Everything that can go wrong in this crate.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -116,6 +171,12 @@ pub enum Error {
     Rejected {
         /// Every reason, in the order found.
         violations: Vec<Violation>,
+    },
+    /// A text could not be split into a reply chain within the budget.
+    #[error("cannot split the text into a chain: {reason}")]
+    Unsplittable {
+        /// Why.
+        reason: SplitFailure,
     },
     /// The language model provider failed.
     #[error("language model call failed")]

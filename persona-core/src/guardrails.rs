@@ -5,14 +5,36 @@
 //! caller (the pipeline builds Threads' from `threads-api`, whose length
 //! function implements Meta's counting rule); this crate knows no platform.
 //! The persona adds its own rules (length range, banned words and claims,
-//! hashtag and link habits, language).
+//! hashtag and link habits, language, whether posts may end with an
+//! ellipsis).
 //!
-//! [`Guardrails::repair_post`] and [`Guardrails::repair_reply`] fix what can
-//! be fixed without changing the meaning (invisible characters, whitespace,
-//! extra tags, links or mentions that are not allowed, length — trimmed at a
-//! sentence boundary when possible) and then check the result again: what
-//! they return always passes the checks, everything else is an
-//! [`Error::Rejected`] listing every [`Violation`].
+//! # The repair contract
+//!
+//! [`Guardrails::repair_post`] and [`Guardrails::repair_reply`] only make
+//! changes that keep the meaning: they remove invisible characters, collapse
+//! whitespace, drop extra tags and disallowed links or mentions, and — when
+//! a text is over a length budget — drop whole sentences from its end. Then
+//! they check the result again. What they return always passes every check;
+//! everything else is an [`Error::Rejected`] listing every [`Violation`].
+//!
+//! They never cut a text inside a sentence. A text over budget is shortened
+//! only when all of these hold:
+//!
+//! * its only remaining problem is its length;
+//! * some sentence boundary leaves a text that fits (a trailing block of
+//!   hashtags is kept when it still fits);
+//! * what is left still passes every check, the persona's minimum length
+//!   included, does not end cut off ([`Violation::Truncated`]) and says
+//!   something (at least one word besides tags, mentions and links).
+//!
+//! Otherwise the [`Violation::TooLong`] stays in the rejection, and the
+//! caller decides: split the text into a reply chain with
+//! [`split_into_chain`](crate::split_into_chain) (or
+//! [`Guardrails::split_into_chain`], which also honours the persona's
+//! maximum) and check each part, or send it to a person.
+//!
+//! A text that looks cut off — typically a model answer that hit its token
+//! limit — is never repaired: [`Violation::Truncated`] describes the rule.
 
 use std::fmt;
 use std::sync::Arc;
@@ -22,20 +44,30 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::persona::{Frequency, Persona};
 use crate::scan::{self, TokenKind};
+use crate::truncation;
 
 /// A function that measures text the way the platform does.
 pub type LengthFn = Arc<dyn Fn(&str) -> usize + Send + Sync>;
 
 /// What a platform accepts in one post, injected by the caller.
 ///
+/// The length function is the platform's own counting rule; this crate
+/// never assumes one. For Threads the pipeline passes
+/// `threads_api::text::threads_text_len` with a budget of 500: an emoji
+/// counts as its number of UTF-8 bytes (😀 = 4) and any other character
+/// counts 1. The closure below (UTF-8 bytes of the whole text) is only a
+/// stand-in to show the shape of the call; it over-counts accented letters
+/// compared with Threads' rule.
+///
 /// ```
 /// use persona_core::PlatformLimits;
-/// // Threads: 500 by Meta's counting rule, at most 5 links, one topic tag.
-/// // The real length function comes from `threads-api`; UTF-8 bytes stand in here.
-/// let limits = PlatformLimits::new("threads", 500, |s: &str| s.len())
+/// // A 500 budget, at most 5 links and one hashtag, measured by a stand-in
+/// // length function (the caller injects the platform's real one).
+/// let limits = PlatformLimits::new("example", 500, |s: &str| s.len())
 ///     .with_max_links(5)
 ///     .with_max_hashtags(1);
 /// assert_eq!(limits.length("héllo"), 6);
+/// assert_eq!(limits.max_length, 500);
 /// ```
 #[derive(Clone)]
 pub struct PlatformLimits {
@@ -191,11 +223,37 @@ pub enum Violation {
         /// The marker found.
         marker: String,
     },
+    /// The text looks cut off, as a model answer that hit its token limit
+    /// does. It ends with one of:
+    ///
+    /// * an ellipsis (`…`, `...` or `..`, also inside closing quotes or
+    ///   brackets), unless the persona ends posts that way on purpose:
+    ///   [`Habits::trailing_ellipses`](crate::Habits::trailing_ellipses) is
+    ///   set, or [`Persona::writing_style`] lists `trailing ellipses` as one
+    ///   of its comma-separated items (as [`Persona::bootstrap`] writes it);
+    /// * a dangling `,` `;` `:` `-` `–` `—` `&` or opening quote after a plain
+    ///   word;
+    /// * for an English persona, a last word that cannot end a sentence:
+    ///   `a`, `an`, `the`, `and`, `or`, `but`, `than`, `your`, `their`, `our`.
+    ///
+    /// Endings on a letter, digit, emoji, `.`, `!`, `?`, a closing bracket, a
+    /// link, a tag or a mention pass, so unpunctuated casual posts are fine.
+    /// A cut inside a word cannot be recognised from the text alone; treat a
+    /// completion whose [`finish_reason`](crate::Completion::finish_reason)
+    /// is [`FinishReason::Length`](crate::FinishReason::Length) as truncated
+    /// too. Never repaired: the text goes to a person or back to the model.
+    Truncated {
+        /// The ending that gave it away (`"…"`, `","`, `"the"`).
+        ending: String,
+    },
 }
 
 impl Violation {
-    /// Whether [`Guardrails::repair_post`] / [`Guardrails::repair_reply`] can
-    /// fix this without a person.
+    /// Whether [`Guardrails::repair_post`] / [`Guardrails::repair_reply`] may
+    /// fix this without a person. [`Violation::TooLong`] counts as
+    /// repairable but is fixed only when a sentence boundary allows it (see
+    /// the [module docs](crate::guardrails)); when it is left in a
+    /// rejection, split the text into a chain or send it to a person.
     pub fn is_repairable(&self) -> bool {
         matches!(
             self,
@@ -250,6 +308,9 @@ impl fmt::Display for Violation {
             Self::Placeholder { marker } => {
                 write!(f, "contains template or fence syntax \"{marker}\"")
             }
+            Self::Truncated { ending } => {
+                write!(f, "looks cut off: it ends with \"{ending}\"")
+            }
         }
     }
 }
@@ -278,14 +339,15 @@ pub enum Repair {
     },
     /// Whitespace was collapsed.
     CollapsedWhitespace,
-    /// The text was shortened.
+    /// Whole sentences were dropped from the end to fit a length budget
+    /// (texts are never cut inside a sentence).
     Trimmed {
         /// Platform length before.
         from: usize,
         /// Platform length after.
         to: usize,
-        /// Whether the cut fell on a sentence boundary.
-        at_sentence: bool,
+        /// How many sentences (or unterminated trailing pieces) were dropped.
+        sentences_dropped: usize,
     },
 }
 
@@ -365,6 +427,8 @@ pub struct Guardrails {
     persona: Persona,
     limits: PlatformLimits,
     language_check: bool,
+    /// Whether the persona may end a text with an ellipsis.
+    ellipsis_ok: bool,
 }
 
 /// Shortest text on which a language mismatch is reported (detection on
@@ -385,6 +449,7 @@ impl Guardrails {
             persona: persona.clone(),
             limits,
             language_check: true,
+            ellipsis_ok: persona.uses_trailing_ellipses(),
         })
     }
 
@@ -400,6 +465,11 @@ impl Guardrails {
         &self.limits
     }
 
+    /// The persona the texts are checked against.
+    pub fn persona(&self) -> &Persona {
+        &self.persona
+    }
+
     /// Every rule a post breaks (empty when it passes).
     pub fn check_post(&self, text: &str) -> Vec<Violation> {
         self.check(text, Kind::Post)
@@ -411,6 +481,39 @@ impl Guardrails {
     }
 
     /// Repairs a post, or rejects it with every remaining reason.
+    ///
+    /// The returned text passes [`check_post`](Self::check_post). Repairs
+    /// never change the meaning, and a post is **never cut inside a
+    /// sentence**: a post over the platform's or the persona's budget is
+    /// shortened only by dropping whole sentences from its end, and only when
+    /// length is its last problem and what is left still passes every check
+    /// (the persona's minimum length included) and says something. If no
+    /// sentence boundary allows that, the result is [`Error::Rejected`] with
+    /// [`Violation::TooLong`] among the violations; the caller then splits
+    /// the text into a reply chain ([`Guardrails::split_into_chain`]) or
+    /// sends it to a person. Texts that look cut off
+    /// ([`Violation::Truncated`]) are always rejected.
+    ///
+    /// ```
+    /// use persona_core::{Error, Guardrails, Persona, PlatformLimits, Violation};
+    /// let mut persona = Persona::new("ana");
+    /// persona.length.min = 20;
+    /// let rails = Guardrails::new(&persona, PlatformLimits::characters("demo", 60))?;
+    ///
+    /// // Over budget, but a sentence boundary fits: later sentences go.
+    /// let long = "Rest the dough for an hour. It shapes far more easily. \
+    ///             Then bake it hot and let it cool before slicing.";
+    /// let checked = rails.repair_post(long)?;
+    /// assert_eq!(checked.text, "Rest the dough for an hour. It shapes far more easily.");
+    ///
+    /// // One long sentence: no cut inside it, the length is reported instead.
+    /// let one = "Rest the dough for an hour so that it shapes far more easily later on.";
+    /// let Err(Error::Rejected { violations }) = rails.repair_post(one) else {
+    ///     panic!("a single over-long sentence is not cut");
+    /// };
+    /// assert!(matches!(violations[..], [Violation::TooLong { .. }]));
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn repair_post(&self, text: &str) -> Result<Checked, Error> {
         self.repair(text, Kind::Post)
     }
@@ -418,6 +521,12 @@ impl Guardrails {
     /// Repairs a reply, or rejects it with every remaining reason. The result
     /// mentions nobody but [`ReplyRules::replying_to`], links only to allowed
     /// hosts and holds no control or invisible characters.
+    ///
+    /// Length follows the same contract as [`repair_post`](Self::repair_post):
+    /// whole sentences are dropped from the end when that leaves a reply that
+    /// passes every check and says something; a reply is never cut inside a
+    /// sentence, so otherwise [`Violation::TooLong`] stays in the
+    /// [`Error::Rejected`] and the caller splits the reply or asks a person.
     pub fn repair_reply(&self, text: &str, rules: &ReplyRules) -> Result<Checked, Error> {
         self.repair(text, Kind::Reply(rules))
     }
@@ -474,6 +583,9 @@ impl Guardrails {
                     marker: marker.to_owned(),
                 });
             }
+        }
+        if let Some(ending) = truncation::cut_off_ending(text, self.english(), self.ellipsis_ok) {
+            out.push(Violation::Truncated { ending });
         }
         let length = self.limits.length(text);
         if length > self.limits.max_length {
@@ -554,6 +666,12 @@ impl Guardrails {
         out
     }
 
+    /// Whether the persona writes English (turns on the dangling-word rule
+    /// of [`Violation::Truncated`]).
+    fn english(&self) -> bool {
+        self.persona.language == "eng"
+    }
+
     fn check_banned(&self, text: &str, out: &mut Vec<Violation>) {
         if self.persona.banned_words.is_empty() && self.persona.banned_claims.is_empty() {
             return;
@@ -630,17 +748,22 @@ impl Guardrails {
             current = collapsed;
         }
         if !self.fits(&current, kind) {
-            let from = self.limits.length(&current);
-            let (trimmed, at_sentence) = self.trim(&current, kind);
-            // A cut inside a token can leave a partial mention or link
-            // ("@bo…"); filter once more (removal only shortens the text).
-            let (filtered, ..) = self.filter_tokens(&trimmed, kind);
-            current = scan::collapse_whitespace(&filtered);
-            repairs.push(Repair::Trimmed {
-                from,
-                to: self.limits.length(&current),
-                at_sentence,
-            });
+            // Shorten only when length is the last problem left; a text with
+            // other problems is rejected whole, with every reason.
+            let only_length = self
+                .check(&current, kind)
+                .iter()
+                .all(|v| matches!(v, Violation::TooLong { .. }));
+            if only_length {
+                if let Some((trimmed, sentences_dropped)) = self.drop_sentences(&current, kind) {
+                    repairs.push(Repair::Trimmed {
+                        from: self.limits.length(&current),
+                        to: self.limits.length(&trimmed),
+                        sentences_dropped,
+                    });
+                    current = trimmed;
+                }
+            }
         }
         let violations = self.check(&current, kind);
         if violations.is_empty() {
@@ -733,10 +856,12 @@ impl Guardrails {
         (rebuilt, links_removed, tags_dropped, mentions_removed)
     }
 
-    /// Shortens `text` to fit: whole sentences if possible (keeping a
-    /// trailing tag block when it still fits), else whole words plus `…`,
-    /// else characters.
-    fn trim(&self, text: &str, kind: Kind<'_>) -> (String, bool) {
+    /// Shortens `text` to fit by dropping whole sentences from its end,
+    /// keeping a trailing block of tags when it still fits. Returns the
+    /// longest such text that passes every check and says something, with
+    /// the number of sentences dropped, or `None`: a text is never cut
+    /// inside a sentence.
+    fn drop_sentences(&self, text: &str, kind: Kind<'_>) -> Option<(String, usize)> {
         // Split off the trailing block of tags.
         let tokens: Vec<scan::Token<'_>> = scan::tokens(text).collect();
         let body_end = tokens
@@ -764,8 +889,8 @@ impl Guardrails {
                 }
             }
         }
-        let with_tail = |prefix: &str| -> Option<String> {
-            let prefix = prefix.trim_end();
+        let with_tail = |end: usize| -> Option<String> {
+            let prefix = body[..end].trim_end();
             if prefix.is_empty() {
                 return None;
             }
@@ -777,63 +902,33 @@ impl Guardrails {
             }
             self.fits(prefix, kind).then(|| prefix.to_owned())
         };
-        if let Some(best) = self.longest_fitting(&sentence_ends, |end| with_tail(&body[..end])) {
-            return (best, true);
-        }
-        // Whole words, with an ellipsis.
-        let word_ends: Vec<usize> = scan::tokens(body).map(|t| t.end()).collect();
-        let cut_word = |end: usize| {
-            let prefix = body[..end].trim_end_matches([',', ';', ':', '-', '—', '–', ' ']);
-            if prefix.is_empty() {
-                return None;
-            }
-            let candidate = format!("{prefix}…");
-            if self.fits(&candidate, kind) {
-                Some(candidate)
-            } else {
-                None
-            }
-        };
-        if let Some(best) = self.longest_fitting(&word_ends, cut_word) {
-            return (best, false);
-        }
-        // Characters.
-        let char_ends: Vec<usize> = text.char_indices().map(|(i, c)| i + c.len_utf8()).collect();
-        let cut_chars = |end: usize| {
-            let prefix = scan::collapse_whitespace(&text[..end]);
-            (!prefix.is_empty() && self.fits(&prefix, kind)).then_some(prefix)
-        };
-        let best = self
-            .longest_fitting(&char_ends, cut_chars)
-            .unwrap_or_default();
-        (best, false)
-    }
-
-    /// Finds the longest candidate (by position in `ends`, ascending) for
-    /// which `make` succeeds. Binary search assuming longer prefixes are
-    /// longer to the platform, then a bounded linear step down in case the
-    /// length function is not monotonic.
-    fn longest_fitting(
-        &self,
-        ends: &[usize],
-        make: impl Fn(usize) -> Option<String>,
-    ) -> Option<String> {
-        if ends.is_empty() {
-            return None;
-        }
-        let (mut lo, mut hi) = (0usize, ends.len());
+        // Binary search for the longest prefix that fits (assuming a longer
+        // prefix is never shorter to the platform), then step down through
+        // shorter ones until one passes every check. The step is bounded, so
+        // a length function that is not monotonic costs little.
+        let (mut lo, mut hi) = (0usize, sentence_ends.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            if make(ends[mid]).is_some() {
+            if with_tail(sentence_ends[mid]).is_some() {
                 lo = mid + 1;
             } else {
                 hi = mid;
             }
         }
-        // `lo` is the first failing index; try the candidates just below it.
-        let start = lo.min(ends.len());
-        (0..start).rev().take(64).find_map(|i| make(ends[i]))
+        (0..lo).rev().take(64).find_map(|i| {
+            let end = sentence_ends[i];
+            let candidate = with_tail(end)?;
+            let passes = says_something(&candidate) && self.check(&candidate, kind).is_empty();
+            passes.then(|| (candidate, scan::sentences(&body[end..]).len()))
+        })
     }
+}
+
+/// Whether `text` holds at least one word besides tags, mentions and links.
+fn says_something(text: &str) -> bool {
+    let mut any = false;
+    scan::for_each_word(text, |_| any = true);
+    any
 }
 
 #[cfg(test)]
@@ -877,23 +972,179 @@ mod tests {
             checked.text,
             "First sentence is here. Second one follows it. #bread"
         );
+        assert_eq!(
+            checked.repairs,
+            [Repair::Trimmed {
+                from: 72,
+                to: 53,
+                sentences_dropped: 1,
+            }]
+        );
+    }
+
+    fn rejected(result: Result<Checked, Error>) -> Vec<Violation> {
+        match result {
+            Err(Error::Rejected { violations }) => violations,
+            other => panic!("expected a rejection, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn never_cuts_inside_a_sentence() {
+        let g = rails(20);
+        let violations = rejected(g.repair_post("one two three four five six seven eight"));
+        assert_eq!(
+            violations,
+            [Violation::TooLong {
+                length: 39,
+                max: 20,
+                budget: Budget::Platform
+            }]
+        );
+    }
+
+    /// A 604-character post over a 280 budget: whole sentences go, or the
+    /// post is rejected; it is never cut inside a sentence.
+    #[test]
+    fn long_post_loses_whole_sentences_or_is_rejected() {
+        let sentences = [
+            "Autolyse means resting flour and water before you add the salt and the starter.",
+            "The rest lets gluten form on its own, so the dough needs far less kneading later.",
+            "Twenty to sixty minutes is enough for most doughs, even with whole grain flour.",
+            "Longer rests can make a very extensible dough that is hard to shape by hand.",
+            "Try it on your next loaf and compare the crumb with the last one you baked.",
+            "You will probably see a more open crumb and a crust that browns more evenly.",
+            "Tell me how it goes and which flour you used this time around, friends.",
+            "Bake it hot, and then let it cool fully before you slice it.",
+        ];
+        let text = sentences.join(" ");
+        assert_eq!(text.chars().count(), 604);
+        let mut p = persona();
+        p.length = LengthRange { min: 40, max: 280 };
+        let g = Guardrails::new(&p, PlatformLimits::characters("x", 280)).unwrap();
+        let checked = g.repair_post(&text).unwrap();
+        assert_eq!(checked.text, sentences[..3].join(" "));
         assert!(matches!(
             checked.repairs[..],
             [Repair::Trimmed {
-                at_sentence: true,
+                from: 604,
+                sentences_dropped: 5,
                 ..
             }]
+        ));
+        // The same text as one run-on sentence cannot be trimmed.
+        let run_on = text.replace(". ", ", and ");
+        let violations = rejected(g.repair_post(&run_on));
+        assert!(
+            violations
+                .iter()
+                .all(|v| matches!(v, Violation::TooLong { .. })),
+            "{violations:?}"
+        );
+        assert!(!violations.is_empty());
+        // A kept part below the persona's minimum is not acceptable either.
+        p.length.min = 100;
+        let g = Guardrails::new(&p, PlatformLimits::characters("x", 60)).unwrap();
+        let violations = rejected(g.repair_post(&text));
+        assert!(matches!(
+            violations[0],
+            Violation::TooLong {
+                budget: Budget::Platform,
+                ..
+            }
         ));
     }
 
     #[test]
-    fn trims_at_word_boundary_when_first_sentence_is_too_long() {
-        let g = rails(20);
-        let checked = g
-            .repair_post("one two three four five six seven eight")
-            .unwrap();
-        assert_eq!(checked.text, "one two three…"); // "…" is 3 bytes
-        assert!(g.limits().length(&checked.text) <= 20);
+    fn trim_skips_boundaries_that_leave_a_cut_off_or_empty_text() {
+        let g = rails(40);
+        // The only boundary that fits leaves a text ending in an ellipsis.
+        let text = "Rest the dough for an hour, then wait… Shape it and bake it hot.";
+        let violations = rejected(g.repair_post(text));
+        assert!(matches!(violations[..], [Violation::TooLong { .. }]));
+        // Only tags and a mention left: says nothing.
+        let g = rails(30);
+        let text = "@bob #bread\nAnd now a long story about flour and water.";
+        assert!(
+            rejected(g.repair_post(text))
+                .iter()
+                .any(|v| matches!(v, Violation::TooLong { .. }))
+        );
+        // Other problems: no trim, every reason is listed.
+        let g = rails(30);
+        let violations = rejected(g.repair_post("Buy crypto now. It is the future of money."));
+        assert!(violations.contains(&Violation::BannedWord {
+            word: "crypto".into()
+        }));
+        assert!(
+            violations
+                .iter()
+                .any(|v| matches!(v, Violation::TooLong { .. }))
+        );
+    }
+
+    #[test]
+    fn truncated_drafts_are_rejected() {
+        let g = rails(500);
+        for (text, ending) in [
+            ("…pick one thing…", "…"),
+            (
+                "Start with one loaf a week and pick one thing to change...",
+                "...",
+            ),
+            ("Start with one loaf a week and pick one thing…", "…"),
+            ("The secret to a good crumb is patience and", "and"),
+            ("Three things to try this weekend:", ":"),
+        ] {
+            let expected = vec![Violation::Truncated {
+                ending: ending.to_owned(),
+            }];
+            assert_eq!(g.check_post(text), expected, "{text}");
+            assert!(!expected[0].is_repairable());
+            assert_eq!(rejected(g.repair_post(text)), expected, "{text}");
+            let rules = ReplyRules::default();
+            assert_eq!(rejected(g.repair_reply(text, &rules)), expected, "{text}");
+        }
+        for text in [
+            "small batch sourdough today. the crumb is finally open 🍞",
+            "rye starter is slower but the flavour is worth it",
+            "tip: weigh your water. cups lie. #baking",
+            "Wait… it finally rose!",
+            "Which flour do you use?",
+            "Plan A worked (mostly)",
+            "fed the starter at https://example.com/",
+        ] {
+            assert_eq!(g.check_post(text), [], "{text}");
+            assert_eq!(g.repair_post(text).unwrap().text, text);
+        }
+    }
+
+    #[test]
+    fn trailing_ellipses_are_fine_for_personas_that_use_them() {
+        let mut p = persona();
+        p.habits.trailing_ellipses = true;
+        let g = Guardrails::new(&p, PlatformLimits::characters("x", 500)).unwrap();
+        assert_eq!(g.check_post("sunday bread, slow coffee…"), []);
+        // Other cut-off endings still count.
+        assert_eq!(
+            g.check_post("sunday bread and"),
+            [Violation::Truncated {
+                ending: "and".into()
+            }]
+        );
+        let mut p = persona();
+        p.writing_style = "short sentences, Trailing Ellipses".into();
+        let g = Guardrails::new(&p, PlatformLimits::characters("x", 500)).unwrap();
+        assert_eq!(g.check_post("sunday bread, slow coffee..."), []);
+        // Mentioning ellipses is not the habit.
+        p.writing_style = "never trailing ellipses".into();
+        let g = Guardrails::new(&p, PlatformLimits::characters("x", 500)).unwrap();
+        assert_eq!(g.check_post("sunday bread, slow coffee…").len(), 1);
+        // The dangling-word rule is English only.
+        let mut p = persona();
+        p.language = "spa".into();
+        let g = Guardrails::new(&p, PlatformLimits::characters("x", 500)).unwrap();
+        assert_eq!(g.check_post("pan y café and"), []);
     }
 
     #[test]

@@ -28,9 +28,10 @@
 //! let profile = StyleProfile::analyze_posts(&past, chrono_tz::Europe::Lisbon);
 //! let persona = Persona::bootstrap("ana", "Home baker. Bread, starters, patience.", &profile);
 //!
-//! // 2. Render a prompt. The platform's limits come from the caller
-//! //    (the pipeline injects Threads' length function and 500 budget).
-//! let limits = PlatformLimits::new("threads", 500, |s: &str| s.len()).with_max_hashtags(1);
+//! // 2. Render a prompt. The platform's limits come from the caller, who
+//! //    injects the platform's own length function (see "Measuring length"
+//! //    below); counting characters stands in for it here.
+//! let limits = PlatformLimits::characters("example", 500).with_max_hashtags(1);
 //! let engine = PromptEngine::new()
 //!     .with_limits(limits.clone())
 //!     .with_examples(select_examples(&past, &profile, 2));
@@ -44,13 +45,26 @@
 //! let completion = provider.complete(&prompt.to_request()).await?;
 //!
 //! // 4. Guardrails: repair what can be repaired, reject the rest.
-//! let rails = Guardrails::new(&persona, limits)?;
+//! let rails = Guardrails::new(&persona, limits.clone())?;
 //! let checked = rails.repair_post(&completion.text)?;
-//! assert!(checked.text.len() <= 500);
+//! assert!(limits.length(&checked.text) <= 500);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # })
 //! # }
 //! ```
+//!
+//! ## Measuring length
+//!
+//! This crate knows no platform, so it never decides how text is counted: a
+//! [`PlatformLimits`] carries the platform's own length function and budget,
+//! and everything that measures a post (prompts, guardrails,
+//! [`split_into_chain`]) calls [`PlatformLimits::length`]. The pipeline
+//! injects the real rule; for Threads that is
+//! `threads_api::text::threads_text_len` with a budget of 500, under which an
+//! emoji counts as its number of UTF-8 bytes (😀 = 4) and other characters
+//! count 1. `s.len()` or [`PlatformLimits::characters`] in examples and
+//! tests are stand-ins, not Threads' rule. Persona length ranges
+//! ([`LengthRange`]) are in characters.
 //!
 //! ## Main concepts
 //!
@@ -72,7 +86,12 @@
 //! * [`Guardrails`]: checks a text against the injected [`PlatformLimits`]
 //!   and the persona's rules, repairs what it can ([`Repair`]) and rejects
 //!   the rest with typed [`Violation`]s. Replies also get [`ReplyRules`]: no
-//!   mention but the person answered, links only to allowed hosts.
+//!   mention but the person answered, links only to allowed hosts. Texts are
+//!   never cut inside a sentence: a text over budget loses whole sentences
+//!   from its end or is rejected with [`Violation::TooLong`], and texts that
+//!   look cut off are rejected ([`Violation::Truncated`]).
+//! * [`chain`]: [`split_into_chain`] splits a text that is too long for one
+//!   post into parts that each fit, for a reply chain.
 //! * [`triage`]: question / praise / complaint / spam / abuse, by rules or by
 //!   a model with strict JSON parsing and a fallback to the rules.
 //!
@@ -112,6 +131,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod chain;
 mod error;
 pub mod fence;
 pub mod guardrails;
@@ -124,8 +144,10 @@ pub mod stopwords;
 pub mod style;
 pub mod task;
 pub mod triage;
+mod truncation;
 
-pub use error::{Error, InvalidReason};
+pub use chain::split_into_chain;
+pub use error::{Error, InvalidReason, SplitFailure};
 pub use guardrails::{
     Budget, Checked, Guardrails, LengthFn, PlatformLimits, Repair, ReplyRules, Violation,
 };

@@ -74,6 +74,12 @@ pub struct Habits {
     pub lowercase: bool,
     /// Whether posts may contain links (enforced by the guardrails).
     pub links_allowed: bool,
+    /// Whether the account ends posts with an ellipsis on purpose ("so
+    /// good…"). When false, the guardrails read a final ellipsis as a sign
+    /// that the text was cut off ([`Violation::Truncated`](crate::Violation::Truncated)).
+    /// Missing in older persona documents, where it defaults to false.
+    #[serde(default)]
+    pub trailing_ellipses: bool,
 }
 
 impl Default for Habits {
@@ -85,11 +91,16 @@ impl Default for Habits {
             questions: Frequency::Sometimes,
             lowercase: false,
             links_allowed: true,
+            trailing_ellipses: false,
         }
     }
 }
 
 /// An inclusive range of post lengths, in characters.
+///
+/// The default, 40–280, is also the prior that
+/// [`from_profile`](Self::from_profile) (and so [`Persona::bootstrap`])
+/// blends with the measured lengths when there are few past posts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LengthRange {
     /// Fewest characters.
@@ -101,6 +112,48 @@ pub struct LengthRange {
 impl Default for LengthRange {
     fn default() -> Self {
         Self { min: 40, max: 280 }
+    }
+}
+
+impl LengthRange {
+    /// The number of past posts from which the measured range is used as
+    /// is; smaller samples are widened toward the default range.
+    pub const FULL_WEIGHT_POSTS: usize = 20;
+
+    /// The length range learned from a style profile: the 10th to 90th
+    /// percentile of the measured post lengths, widened by a prior when the
+    /// sample is small.
+    ///
+    /// With `n` posts and `w = min(n / 20, 1)`
+    /// ([`FULL_WEIGHT_POSTS`](Self::FULL_WEIGHT_POSTS)), each bound is first
+    /// blended with the default 40–280 range as `w · measured + (1 − w) ·
+    /// default`. The prior only widens: the minimum is the smaller of the
+    /// blend and the measured 10th percentile, the maximum the larger of the
+    /// blend and the measured 90th percentile, so the range always covers
+    /// the measured one. Six short posts therefore give a range close to
+    /// 40–280, and twenty posts or more give the measured percentiles. The
+    /// minimum is at least 1 and the maximum at least 40 and at least the
+    /// minimum. A profile of no posts gives the default.
+    ///
+    /// ```
+    /// use persona_core::{LengthRange, StyleProfile};
+    /// let few = StyleProfile::analyze(["short one here", "another short one", "tiny"]);
+    /// let range = LengthRange::from_profile(&few);
+    /// assert!(range.max >= 200, "{range:?}");
+    /// ```
+    pub fn from_profile(profile: &StyleProfile) -> Self {
+        if profile.posts == 0 {
+            return Self::default();
+        }
+        let (p10, p90) = (profile.length.p10, profile.length.p90);
+        let weight = (profile.posts as f64 / Self::FULL_WEIGHT_POSTS as f64).min(1.0);
+        let prior = Self::default();
+        let blend = |measured: usize, prior: usize| {
+            (weight * measured as f64 + (1.0 - weight) * prior as f64).round() as usize
+        };
+        let min = blend(p10, prior.min).min(p10).max(1);
+        let max = blend(p90, prior.max).max(p90).max(min).max(40);
+        Self { min, max }
     }
 }
 
@@ -281,6 +334,9 @@ impl Default for Persona {
     }
 }
 
+/// The writing-style item for accounts that end posts with an ellipsis.
+const TRAILING_ELLIPSES: &str = "trailing ellipses";
+
 /// Longest accepted free-text field, in characters.
 const MAX_FIELD_CHARS: usize = 2_000;
 /// Most entries in a list field.
@@ -435,6 +491,20 @@ impl Persona {
         Ok(())
     }
 
+    /// Whether the persona ends posts with an ellipsis on purpose:
+    /// [`Habits::trailing_ellipses`] is set, or [`writing_style`](Self::writing_style)
+    /// has `trailing ellipses` as one of its comma- or semicolon-separated
+    /// items (case-insensitive), as [`bootstrap`](Self::bootstrap) writes it.
+    /// Free text that merely mentions ellipses ("never trailing ellipses")
+    /// does not count.
+    pub fn uses_trailing_ellipses(&self) -> bool {
+        self.habits.trailing_ellipses
+            || self
+                .writing_style
+                .split([',', ';'])
+                .any(|item| item.trim().eq_ignore_ascii_case(TRAILING_ELLIPSES))
+    }
+
     /// Whether `at` falls in one of the posting windows, read in the
     /// persona's time zone (so windows follow daylight-saving changes). With
     /// no windows, any time is fine.
@@ -461,9 +531,19 @@ impl Persona {
 
     /// Builds a persona from the measured habits of the account's past posts
     /// and its profile bio. Topics come from the top hashtags and phrases,
-    /// the length range from the 10th–90th percentiles, the habits from the
-    /// measured rates, the language from detection and posting windows from
-    /// the two busiest hours (when the profile has active hours, in their zone).
+    /// the habits from the measured rates, the language from detection and
+    /// posting windows from the two busiest hours (when the profile has
+    /// active hours, in their zone).
+    ///
+    /// The length range comes from [`LengthRange::from_profile`]: the 10th–90th
+    /// percentiles of the past posts' lengths, widened toward the default
+    /// 40–280 when there are fewer than
+    /// [`LengthRange::FULL_WEIGHT_POSTS`] (20) posts, so that a handful of
+    /// short posts does not pin every future post to their narrow range.
+    ///
+    /// When the posts average more than 0.3 ellipses each, the writing style
+    /// says "trailing ellipses" and [`Habits::trailing_ellipses`] is set, so
+    /// the guardrails accept posts that end with one.
     ///
     /// ```
     /// use persona_core::{Persona, StyleProfile};
@@ -512,12 +592,7 @@ impl Persona {
             }
         }
         persona.topics = topics;
-        let l = &profile.length;
-        let min = l.p10.max(1);
-        persona.length = LengthRange {
-            min,
-            max: l.p90.max(min).max(40),
-        };
+        persona.length = LengthRange::from_profile(profile);
         let mut descriptors = Vec::new();
         if profile.words_per_sentence < 9.0 {
             descriptors.push("short sentences");
@@ -533,8 +608,9 @@ impl Persona {
         if profile.line_breaks_per_post > 1.5 {
             descriptors.push("airy line breaks");
         }
-        if profile.punctuation.ellipses_per_post > 0.3 {
-            descriptors.push("trailing ellipses");
+        let trailing_ellipses = profile.punctuation.ellipses_per_post > 0.3;
+        if trailing_ellipses {
+            descriptors.push(TRAILING_ELLIPSES);
         }
         persona.writing_style = descriptors.join(", ");
         persona.habits = Habits {
@@ -544,6 +620,7 @@ impl Persona {
             questions: Frequency::from_share(profile.punctuation.question_rate),
             lowercase: profile.casing.lowercase_start_rate > 0.6,
             links_allowed: profile.links.post_share > 0.0,
+            trailing_ellipses,
         };
         if let Some(lang) = &profile.language {
             persona.language.clone_from(lang);
@@ -694,6 +771,86 @@ mod tests {
             NaiveTime::from_hms_opt(8, 0, 0).unwrap()
         );
         assert!(p.length.min <= p.length.max);
+    }
+
+    /// Six short posts of 49–72 characters: the measured p10–p90 alone
+    /// would pin every future post to that band.
+    #[test]
+    fn few_posts_give_a_range_close_to_the_prior() {
+        let texts = [
+            "fed the starter, it doubled by noon today, ok",
+            "rye loaf cooling on the rack, crumb looks so nice",
+            "weighed the water today instead of using cups, big win",
+            "the kitchen smells like toasted sesame and warm bread, yes",
+            "small batch sourdough today, two loaves, one gone already, ha ha",
+            "slow proof overnight in the fridge, baking first thing tomorrow morning!",
+        ];
+        let profile = StyleProfile::analyze(texts);
+        let (p10, p90) = (profile.length.p10, profile.length.p90);
+        assert_eq!((p10, p90), (49, 72));
+        let range = Persona::bootstrap("baker", "", &profile).length;
+        assert_eq!(range, LengthRange::from_profile(&profile));
+        // w = 6/20: max = 0.3·p90 + 0.7·280, min = min(0.3·p10 + 0.7·40, p10).
+        assert!(range.max >= 200, "{range:?}");
+        let expected_max = (0.3 * p90 as f64 + 0.7 * 280.0).round() as usize;
+        assert_eq!(range.max, expected_max);
+        assert!(range.min <= p10 && range.min >= 40, "{range:?}");
+    }
+
+    #[test]
+    fn many_posts_give_the_measured_range() {
+        let texts: Vec<String> = (0..100)
+            .map(|i| format!("post number {i:03} about bread, starters and a slow proof overnight"))
+            .collect();
+        let profile = StyleProfile::analyze(&texts);
+        assert_eq!(profile.posts, 100);
+        let range = Persona::bootstrap("baker", "", &profile).length;
+        assert_eq!(
+            range,
+            LengthRange {
+                min: profile.length.p10,
+                max: profile.length.p90
+            }
+        );
+        assert!(range.max < 80, "{range:?}");
+        // The weight grows with the sample: 10 posts sit between the two.
+        let ten = StyleProfile::analyze(&texts[..10]);
+        let mid = LengthRange::from_profile(&ten);
+        assert!(mid.max > range.max && mid.max < 280, "{mid:?}");
+        // Long posts are never squeezed by the prior.
+        let long: Vec<String> = (0..3)
+            .map(|i| format!("{i} {}", "word ".repeat(80)))
+            .collect();
+        let long_profile = StyleProfile::analyze(&long);
+        let long_range = LengthRange::from_profile(&long_profile);
+        assert!(long_range.max >= long_profile.length.p90);
+        assert!(long_range.min <= long_profile.length.p10);
+        assert_eq!(
+            LengthRange::from_profile(&StyleProfile::analyze(Vec::<String>::new())),
+            LengthRange::default()
+        );
+    }
+
+    #[test]
+    fn trailing_ellipses_habit() {
+        let profile = StyleProfile::analyze([
+            "sunday bread, slow coffee…",
+            "the starter is waking up...",
+            "one more loaf before the week starts…",
+        ]);
+        let p = Persona::bootstrap("ana", "", &profile);
+        assert!(p.habits.trailing_ellipses);
+        assert!(p.writing_style.contains("trailing ellipses"));
+        assert!(p.uses_trailing_ellipses());
+        let plain = Persona::bootstrap("ana", "", &StyleProfile::analyze(["Bread. Coffee."]));
+        assert!(!plain.habits.trailing_ellipses && !plain.uses_trailing_ellipses());
+        // Persona documents written before the field existed still load.
+        let old = r#"{"name":"Ana","habits":{"emoji":"often","hashtags":"never","max_hashtags":1,
+            "questions":"rarely","lowercase":true,"links_allowed":false},
+            "writing_style":"short sentences, trailing ellipses"}"#;
+        let p = Persona::from_json(old).unwrap();
+        assert!(!p.habits.trailing_ellipses);
+        assert!(p.uses_trailing_ellipses());
     }
 
     #[test]

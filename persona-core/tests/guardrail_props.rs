@@ -1,7 +1,10 @@
-//! Property tests: whatever the input, a repaired text is within limits, and
-//! a rejection only lists reasons that cannot be repaired.
+//! Property tests: whatever the input, a repaired text is within limits and
+//! was never cut inside a sentence, and a rejection only lists reasons that
+//! cannot be repaired, or a length that no sentence boundary could fix.
 
-use persona_core::{Error, Frequency, Guardrails, Persona, PlatformLimits, ReplyRules, Violation};
+use persona_core::{
+    Checked, Error, Frequency, Guardrails, Persona, PlatformLimits, Repair, ReplyRules, Violation,
+};
 use proptest::prelude::*;
 
 const PIECES: &[&str] = &[
@@ -115,21 +118,85 @@ fn persona(max_chars: usize, links: bool, tags: usize) -> Persona {
     p
 }
 
+/// A rejection lists only what cannot be repaired, plus a length that no
+/// sentence boundary could fix (a real overrun).
 fn only_unrepairable(err: Error) -> Result<(), TestCaseError> {
     match err {
         Error::Rejected { violations } => {
+            prop_assert!(!violations.is_empty());
             for v in &violations {
-                prop_assert!(!v.is_repairable(), "repairable violation left: {v:?}");
-                prop_assert!(
-                    matches!(v, Violation::Empty | Violation::Placeholder { .. }),
-                    "unexpected rejection {v:?}"
-                );
+                match v {
+                    Violation::TooLong { length, max, .. } => prop_assert!(length > max),
+                    _ => {
+                        prop_assert!(!v.is_repairable(), "repairable violation left: {v:?}");
+                        prop_assert!(
+                            matches!(
+                                v,
+                                Violation::Empty
+                                    | Violation::Placeholder { .. }
+                                    | Violation::Truncated { .. }
+                            ),
+                            "unexpected rejection {v:?}"
+                        );
+                    }
+                }
             }
             Ok(())
         }
         other => Err(TestCaseError::fail(format!("unexpected error {other}"))),
     }
 }
+
+/// A trimmed text is the untrimmed repair (`full`, the same input repaired
+/// under unbounded budgets) cut at a sentence boundary: a prefix of it that
+/// ends with a terminator or before a line break, possibly followed by the
+/// full text's trailing tag block. And it still says something.
+fn trimmed_at_sentence(full: &str, checked: &Checked) -> Result<(), TestCaseError> {
+    if !checked
+        .repairs
+        .iter()
+        .any(|r| matches!(r, Repair::Trimmed { .. }))
+    {
+        return Ok(());
+    }
+    let out = &checked.text;
+    prop_assert!(out.chars().any(char::is_alphanumeric), "{out:?}");
+    let tag = |w: &str| w.starts_with('#') && w.len() > 1;
+    // Try the output as a plain prefix, then with the full text's trailing
+    // tags removed from its end.
+    let tail: Vec<&str> = full
+        .split_whitespace()
+        .rev()
+        .take_while(|w| tag(w))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let tail = tail.join(" ");
+    let mut bodies = vec![out.as_str()];
+    if !tail.is_empty() {
+        if let Some(body) = out.strip_suffix(tail.as_str()) {
+            bodies.push(body.trim_end());
+        }
+    }
+    let at_boundary = |body: &str| {
+        full.starts_with(body) && {
+            let rest = &full[body.len()..];
+            rest.is_empty()
+                || (rest.starts_with(char::is_whitespace)
+                    && (body.ends_with(['.', '!', '?', '…'])
+                        || rest.trim_start_matches(' ').starts_with('\n')))
+        }
+    };
+    prop_assert!(
+        bodies.iter().any(|b| !b.is_empty() && at_boundary(b)),
+        "cut inside a sentence: {out:?} from {full:?}"
+    );
+    Ok(())
+}
+
+/// A budget nothing reaches.
+const BIG: usize = 1 << 30;
 
 fn invisible(c: char) -> bool {
     (c.is_control() && c != '\n')
@@ -165,6 +232,12 @@ proptest! {
                     prop_assert!(!out.contains("https://") && !out.contains("www."), "{out:?}");
                 }
                 prop_assert_eq!(rails.check_post(out), vec![]);
+                let wide = Guardrails::new(&persona(BIG, links, tags), crate::limits(count, BIG))
+                    .unwrap()
+                    .with_language_check(false);
+                if let Ok(full) = wide.repair_post(&text) {
+                    trimmed_at_sentence(&full.text, &checked)?;
+                }
                 // Repairing again changes nothing.
                 prop_assert_eq!(&rails.repair_post(out).unwrap().text, out);
             }
@@ -192,6 +265,12 @@ proptest! {
                 }
                 prop_assert!(!out.contains("evil.test"), "{out:?}");
                 prop_assert!(!out.chars().any(invisible), "{out:?}");
+                let wide = Guardrails::new(&persona(BIG, true, 1), limits(count, BIG))
+                    .unwrap()
+                    .with_language_check(false);
+                if let Ok(full) = wide.repair_reply(&text, &rules) {
+                    trimmed_at_sentence(&full.text, &checked)?;
+                }
             }
             Err(err) => only_unrepairable(err)?,
         }

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::ids::{AccountId, FenceToken};
-use crate::records::{QuotaKind, RecordKind};
+use crate::quota::QuotaKind;
+use crate::record_kind::RecordKind;
 
 /// A boxed error from a storage backend (a database driver, an I/O error, ...).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

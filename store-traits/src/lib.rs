@@ -54,30 +54,42 @@
 //! document, so this crate does not depend on persona-core), [`Source`],
 //! [`Draft`], [`Conversation`] and [`Message`], [`PublishEntry`],
 //! [`InsightSnapshot`], [`AuditEvent`], [`OAuthState`], [`InboxEntry`],
-//! [`QuotaReservation`], [`Job`] and [`DeletionRequest`]. Ids are typed UUID
-//! newtypes ([`AccountId`], [`DraftId`], ...). Enums stored as text have
-//! `as_str` / `FromStr` and serialize as that text.
+//! [`QuotaReservation`], [`Job`] and [`DeletionRequest`], all
+//! `Clone + Debug + PartialEq` with serde support. Timestamps are UTC. Ids are
+//! typed UUID newtypes ([`AccountId`], [`DraftId`], ...). Enums stored as text
+//! have `as_str` / `FromStr` and serialize as that same text, so a SQL column
+//! and the JSON export agree.
 //!
 //! ## Traits
 //!
-//! One object-safe `#[async_trait]` trait per concern, each small:
+//! One object-safe `#[async_trait]` trait per concern, each small. A concern
+//! has one name throughout the store crates: its trait and record types live in
+//! the module of that name (`src/<module>.rs`), [`MemoryStore`]'s
+//! implementation in `src/memory/<module>.rs`, its conformance checks in
+//! `src/conformance/<module>.rs`, and store-sql's SQL implementation in
+//! `adapters/sql/src/store/<module>.rs`.
 //!
-//! | trait | holds |
-//! |---|---|
-//! | [`AccountStore`] | connected accounts |
-//! | [`TokenStore`] | sealed tokens (only [`SealedToken`]; no plaintext type exists here), per-key counts for rotation |
-//! | [`PersonaStore`] | persona documents |
-//! | [`SourceStore`] | content sources |
-//! | [`DraftStore`] | drafts, with version compare-and-swap and fencing |
-//! | [`ConversationStore`] | conversations and messages, deduplicated by provider id |
-//! | [`PublishLedger`] | the exactly-once publishing record per draft |
-//! | [`InsightStore`] | insights snapshots |
-//! | [`AuditLog`] | audit events |
-//! | [`OAuthStateStore`] | single-use OAuth state and used nonces ([`StoreNonces`] adapts it to token-crypto) |
-//! | [`WebhookInbox`] | webhook dedupe + enqueue in one transaction |
-//! | [`QuotaLedger`] | reserve / commit / release in a rolling window |
-//! | [`JobQueue`] | leased, fenced jobs |
-//! | [`PrivacyStore`] | export, delete, retention purge, deletion requests |
+//! | trait | module | holds |
+//! |---|---|---|
+//! | [`AccountStore`] | `account` | connected accounts |
+//! | [`TokenStore`] | `token` | sealed tokens (only [`SealedToken`]; no plaintext type exists here), per-key counts for rotation |
+//! | [`PersonaStore`] | `persona` | persona documents |
+//! | [`SourceStore`] | `source` | content sources |
+//! | [`DraftStore`] | `draft` | drafts, with version compare-and-swap and fencing |
+//! | [`ConversationStore`] | `conversation` | conversations and messages, deduplicated by provider id |
+//! | [`PublishLedger`] | `publish` | the exactly-once publishing record per draft |
+//! | [`InsightStore`] | `insight` | insights snapshots |
+//! | [`AuditLog`] | `audit` | audit events |
+//! | [`OAuthStateStore`] | `oauth_state` | single-use OAuth state and used nonces ([`StoreNonces`] adapts it to token-crypto) |
+//! | [`WebhookInbox`] | `inbox` | webhook dedupe + enqueue in one transaction |
+//! | [`QuotaLedger`] | `quota` | reserve / commit / release in a rolling window |
+//! | [`JobQueue`] | `queue` | leased, fenced jobs |
+//! | [`PrivacyStore`] | `privacy` | export, delete, retention purge, deletion requests |
+//!
+//! What every concern shares has its own small module: ids (`ids`), the error
+//! type (`error`), [`RecordKind`] (`record_kind`), [`Insertion`]
+//! (`insertion`) and the macro behind the text-stored enums (`str_enum`).
+//! Everything public is re-exported at the crate root.
 //!
 //! [`Store`] bundles them all (blanket-implemented), so a backend travels as one
 //! `Arc<dyn Store>` ([`DynStore`]). Conveniences live on blanket-implemented
@@ -172,6 +184,13 @@
 //! broken rule. It isolates its data by fresh ids and queue names, moves the
 //! clock only forward, and runs the retention test (which purges by age) last.
 //!
+//! A store that several processes share or that outlives its process also
+//! runs the two multi-process harnesses, each from a test binary of its own
+//! (`harness = false`): `conformance::multiprocess` (several processes claim
+//! from one queue; every job runs exactly once) and `conformance::durability`
+//! (writers killed with SIGKILL at random moments; a commit that returned is
+//! never lost).
+//!
 //! ## Security notes
 //! - Only [`SealedToken`] can be stored; plaintext tokens never reach a store,
 //!   and [`AccountExport`] carries token metadata only.
@@ -183,7 +202,7 @@
 #![warn(unreachable_pub, missing_debug_implementations)]
 
 #[macro_use]
-mod records;
+mod str_enum;
 
 mod account;
 mod audit;
@@ -194,38 +213,49 @@ mod draft;
 mod error;
 mod ids;
 mod inbox;
+mod insertion;
 mod insight;
 mod memory;
-mod oauth;
+mod oauth_state;
 mod persona;
 mod privacy;
 mod publish;
 mod queue;
 mod quota;
+mod record_kind;
 mod source;
 mod store;
 mod token;
 
-pub use account::{AccountFilter, AccountStore};
-pub use audit::{AuditLog, AuditQuery};
-pub use conversation::ConversationStore;
-pub use draft::{DraftFilter, DraftStore, check_fenced_write};
+pub use account::{Account, AccountFilter, AccountStatus, AccountStore};
+pub use audit::{AuditEvent, AuditLog, AuditQuery};
+pub use conversation::{
+    Conversation, ConversationKind, ConversationState, ConversationStore, Message, MessageDirection,
+};
+pub use draft::{
+    Draft, DraftEdit, DraftFilter, DraftKind, DraftMedia, DraftState, DraftStore, MediaKind,
+    ProviderIds, check_fenced_write,
+};
 pub use error::{BoxError, Error, ParseEnumError, Result};
 pub use ids::{
     AccountId, AuditEventId, ConversationId, DeletionRequestId, DraftId, FenceToken,
     InsightSnapshotId, JobId, MessageId, OrgId, PersonaId, ReservationId, SourceId,
 };
-pub use inbox::WebhookInbox;
-pub use insight::{InsightQuery, InsightStore};
+pub use inbox::{InboxEntry, InboxOutcome, WebhookInbox};
+pub use insertion::Insertion;
+pub use insight::{InsightQuery, InsightScope, InsightSnapshot, InsightStore};
 pub use memory::{MemoryStore, MemoryStoreFactory};
-pub use oauth::{OAuthStateStore, StoreNonces};
-pub use persona::PersonaStore;
-pub use privacy::PrivacyStore;
-pub use publish::{PublishFilter, PublishLedger};
-pub use queue::{JobFilter, JobQueue};
-pub use quota::QuotaLedger;
-pub use records::*;
-pub use source::SourceStore;
+pub use oauth_state::{OAuthState, OAuthStateStore, StoreNonces};
+pub use persona::{PersonaRecord, PersonaStore};
+pub use privacy::{
+    AccountExport, DeletionOrigin, DeletionReport, DeletionRequest, DeletionStatus, PrivacyStore,
+    PurgeReport, RetentionPolicy,
+};
+pub use publish::{PublishEntry, PublishFilter, PublishLedger, PublishState};
+pub use queue::{Job, JobFilter, JobQueue, JobState, NewJob};
+pub use quota::{QuotaKind, QuotaLedger, QuotaRequest, QuotaReservation, QuotaUsage};
+pub use record_kind::RecordKind;
+pub use source::{Source, SourceKind, SourceStatus, SourceStore};
 pub use store::{DynStore, JobQueueExt, QuotaLedgerExt, RecordStoreExt, Store, StoreFactory};
-pub use token::TokenStore;
+pub use token::{TokenKind, TokenMetadata, TokenRecord, TokenStore};
 pub use token_crypto::{Clock, KeyId, ManualClock, SealedToken, SystemClock};

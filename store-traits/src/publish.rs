@@ -1,11 +1,13 @@
-//! [`PublishLedger`]: the durable side of exactly-once publishing.
+//! The durable side of exactly-once publishing: [`PublishEntry`] and
+//! [`PublishLedger`].
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::ids::{AccountId, DraftId, FenceToken};
-use crate::records::{Insertion, PublishEntry, PublishState};
+use crate::insertion::Insertion;
 
 /// Which ledger entries to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -43,4 +45,99 @@ pub trait PublishLedger: Send + Sync {
 
     /// Entries matching `filter`, ordered by `(updated_at, draft_id)`.
     async fn list_publish_entries(&self, filter: &PublishFilter) -> Result<Vec<PublishEntry>>;
+}
+
+str_enum! {
+    /// Progress of one draft's publication.
+    pub enum PublishState {
+        /// Entry created; no container yet.
+        Pending => "pending",
+        /// The container exists and its id is committed. Publishing it is the next step.
+        ContainerCreated => "container_created",
+        /// The publish call was sent; its outcome is unknown until recorded or
+        /// reconciled (check the container status before anything else).
+        PublishSent => "publish_sent",
+        /// Live; `media_id` is set.
+        Published => "published",
+        /// Failed for good.
+        Failed => "failed",
+        /// Reconciliation could not decide; a person must check the account.
+        Unconfirmed => "unconfirmed",
+    }
+}
+
+/// The ledger row for one draft (one per draft, keyed by its id).
+///
+/// The protocol a publisher follows (each step a fenced, committed write):
+/// 1. create the entry ([`PublishState::Pending`]);
+/// 2. create the container, then **persist `container_id`**
+///    ([`PublishState::ContainerCreated`]) before anything else;
+/// 3. re-check the lease, record [`PublishState::PublishSent`], then call publish;
+/// 4. record [`PublishState::Published`] with the media id.
+///
+/// A worker that finds `PublishSent` (a crash or timeout after step 3) reconciles
+/// by container status instead of publishing again. `version` and `fence` work as
+/// on [`Draft`](crate::Draft).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublishEntry {
+    /// The draft being published (also the entry's key).
+    pub draft_id: DraftId,
+    /// The account it is published on.
+    pub account_id: AccountId,
+    /// A marker of the content sent (e.g. a hash of text and media), recorded
+    /// before the call so reconciliation can match the live post.
+    pub content_hash: String,
+    /// Protocol state.
+    pub state: PublishState,
+    /// Current container id.
+    pub container_id: Option<String>,
+    /// Containers given up on (ERROR or EXPIRED), oldest first.
+    pub previous_container_ids: Vec<String>,
+    /// The published media id.
+    pub media_id: Option<String>,
+    /// The permalink.
+    pub permalink: Option<String>,
+    /// Publish attempts.
+    pub attempts: u32,
+    /// The last error.
+    pub last_error: Option<String>,
+    /// Optimistic-concurrency version (maintained by the store; starts at 0).
+    pub version: u64,
+    /// Largest fencing token that wrote the entry.
+    pub fence: Option<FenceToken>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// When it went live.
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+impl PublishEntry {
+    /// A new pending entry, version 0.
+    pub fn new(
+        draft_id: DraftId,
+        account_id: AccountId,
+        content_hash: impl Into<String>,
+        fence: Option<FenceToken>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            draft_id,
+            account_id,
+            content_hash: content_hash.into(),
+            state: PublishState::Pending,
+            container_id: None,
+            previous_container_ids: Vec::new(),
+            media_id: None,
+            permalink: None,
+            attempts: 0,
+            last_error: None,
+            version: 0,
+            fence,
+            created_at: now,
+            updated_at: now,
+            published_at: None,
+        }
+    }
 }

@@ -1,10 +1,12 @@
-//! [`SourceStore`]: content sources.
+//! Content sources, text or URLs that drafts are made from: [`Source`] and
+//! [`SourceStore`].
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::ids::{AccountId, SourceId};
-use crate::records::Source;
 
 /// Content sources (pasted text, fetched pages).
 #[async_trait]
@@ -27,4 +29,89 @@ pub trait SourceStore: Send + Sync {
 
     /// Deletes a source; `true` if it existed.
     async fn delete_source(&self, id: SourceId) -> Result<bool>;
+}
+
+str_enum! {
+    /// Where a source's content comes from.
+    pub enum SourceKind {
+        /// Text pasted by a person.
+        Text => "text",
+        /// A web page fetched by URL.
+        Url => "url",
+    }
+}
+
+str_enum! {
+    /// Processing state of a source.
+    pub enum SourceStatus {
+        /// Not fetched or summarised yet.
+        Pending => "pending",
+        /// Content (and summary) available.
+        Ready => "ready",
+        /// Fetching or extraction failed; see `error`.
+        Failed => "failed",
+    }
+}
+
+/// A piece of input material for drafts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Source {
+    /// The source's id.
+    pub id: SourceId,
+    /// The account it belongs to.
+    pub account_id: AccountId,
+    /// Text or URL.
+    pub kind: SourceKind,
+    /// The URL, for [`SourceKind::Url`].
+    pub url: Option<String>,
+    /// Page or note title.
+    pub title: Option<String>,
+    /// Extracted main content (or the pasted text).
+    pub content: Option<String>,
+    /// Summary of the content.
+    pub summary: Option<String>,
+    /// Processing state.
+    pub status: SourceStatus,
+    /// Why processing failed.
+    pub error: Option<String>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Source {
+    /// A ready source holding pasted text.
+    pub fn text(account_id: AccountId, text: impl Into<String>, now: DateTime<Utc>) -> Self {
+        Self {
+            id: SourceId::new(),
+            account_id,
+            kind: SourceKind::Text,
+            url: None,
+            title: None,
+            content: Some(text.into()),
+            summary: None,
+            status: SourceStatus::Ready,
+            error: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// A pending source for a URL that still has to be fetched.
+    pub fn url(account_id: AccountId, url: impl Into<String>, now: DateTime<Utc>) -> Self {
+        Self {
+            id: SourceId::new(),
+            account_id,
+            kind: SourceKind::Url,
+            url: Some(url.into()),
+            title: None,
+            content: None,
+            summary: None,
+            status: SourceStatus::Pending,
+            error: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
 }

@@ -7,23 +7,21 @@ use async_trait::async_trait;
 use chrono::TimeDelta;
 use token_crypto::Clock;
 
-use crate::account::AccountStore;
+use crate::account::{Account, AccountStore};
 use crate::audit::AuditLog;
 use crate::conversation::ConversationStore;
-use crate::draft::DraftStore;
+use crate::draft::{Draft, DraftStore};
 use crate::error::{Error, Result};
 use crate::ids::{AccountId, DraftId};
 use crate::inbox::WebhookInbox;
 use crate::insight::InsightStore;
-use crate::oauth::OAuthStateStore;
+use crate::oauth_state::OAuthStateStore;
 use crate::persona::PersonaStore;
 use crate::privacy::PrivacyStore;
 use crate::publish::PublishLedger;
-use crate::queue::JobQueue;
-use crate::quota::QuotaLedger;
-use crate::records::{
-    Account, Draft, Job, NewJob, QuotaKind, QuotaRequest, QuotaReservation, RecordKind,
-};
+use crate::queue::{Job, JobQueue, NewJob};
+use crate::quota::{QuotaKind, QuotaLedger, QuotaRequest, QuotaReservation};
+use crate::record_kind::RecordKind;
 use crate::source::SourceStore;
 use crate::token::TokenStore;
 

@@ -28,7 +28,7 @@ pub(crate) use request::RequestSpec;
 
 use crate::error::{Error, Result, error_from_response};
 use crate::ids::UserId;
-use crate::retry::{Idempotency, RetryPolicy};
+use crate::retry::{self, Idempotency, RetryPolicy};
 use crate::token::AccessToken;
 use crate::usage::Usage;
 
@@ -218,28 +218,22 @@ impl ThreadsClient {
     /// Sends a request, retrying as its idempotency class and the policy allow, and
     /// decodes the JSON body into `T`.
     pub(crate) async fn send<T: DeserializeOwned>(&self, spec: RequestSpec) -> Result<T> {
-        let mut attempt = 1;
-        loop {
-            match self.send_once(&spec).await {
-                Ok(value) => return Ok(value),
-                Err(err) => {
-                    let Some(delay) = self.inner.retry.next_delay(attempt, spec.idempotency, &err)
-                    else {
-                        return Err(err);
-                    };
-                    tracing::debug!(
-                        method = %spec.method,
-                        path = %spec.segments.join("/"),
-                        attempt,
-                        ?delay,
-                        error = %err,
-                        "retrying Threads API request"
-                    );
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                }
-            }
-        }
+        retry::run(
+            &self.inner.retry,
+            spec.idempotency,
+            || self.send_once(&spec),
+            |attempt, delay, err| {
+                tracing::debug!(
+                    method = %spec.method,
+                    path = %spec.segments.join("/"),
+                    attempt,
+                    ?delay,
+                    error = %err,
+                    "retrying Threads API request"
+                );
+            },
+        )
+        .await
     }
 
     async fn send_once<T: DeserializeOwned>(&self, spec: &RequestSpec) -> Result<T> {
@@ -521,5 +515,17 @@ mod tests {
     fn clients_are_send_sync_static() {
         assert_send_sync::<ThreadsClient>();
         assert_send_sync::<AccountClient>();
+    }
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    #[test]
+    fn requests_with_their_retry_loop_can_move_to_other_tasks() {
+        let client = ThreadsClient::new().unwrap();
+        let token = AccessToken::new("THsecret");
+        let read = client.get_json::<serde_json::Value>("me", &[], Some(&token));
+        assert_send(&read);
+        let write = client.post_json::<serde_json::Value>("me/threads", &[], Some(&token));
+        assert_send(&write);
     }
 }

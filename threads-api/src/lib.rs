@@ -104,25 +104,33 @@
 //! [`PublishHandler::publish`](api::publish::PublishHandler::publish) does it all: it
 //! validates the [`ContainerRequest`](model::ContainerRequest) client-side (500-character
 //! budget, links, polls, carousel sizes, ...), creates the container, polls its status
-//! with bounded backoff until `FINISHED` (or a deadline), and publishes. `ERROR` and
-//! `EXPIRED` containers surface as [`Error::ContainerFailed`].
+//! with bounded backoff until `FINISHED` (or a deadline), and publishes. The result holds
+//! both the media ID and the container ID. `ERROR` and `EXPIRED` containers surface as
+//! [`Error::ContainerFailed`].
 //!
-//! A scheduler that must survive crashes drives the steps itself and records the
-//! container ID *before* publishing:
+//! A scheduler that must survive crashes records the container ID *before* publishing:
+//! it creates the container itself, persists the ID, then lets
+//! [`PublishHandler::resume`](api::publish::PublishHandler::resume) wait and publish
+//! (the same `resume` continues from a recorded ID after a restart):
 //!
 //! ```no_run
-//! # use threads_api::{AccountClient, model::{ContainerRequest, ContainerState}};
+//! # use threads_api::{AccountClient, model::ContainerRequest};
 //! # async fn run(account: AccountClient) -> Result<(), threads_api::Error> {
 //! let publish = account.publish();
 //! let container = publish.create_container(&ContainerRequest::image("https://example.com/a.jpg")).await?;
 //! // persist `container` here
-//! let status = publish.container_status(&container).await?;
-//! if status.status == Some(ContainerState::Finished) {
-//!     let media_id = publish.publish_container(&container).await?;
-//!     # let _ = media_id;
-//! }
+//! let published = publish.resume(container).send().await?;
+//! # let _ = published;
 //! # Ok(()) }
 //! ```
+//!
+//! The flow measures its deadline and sleeps between status checks through a
+//! [`Sleeper`] (real time by default); give it another one with
+//! [`PublishFlow::sleeper`](api::publish::PublishFlow::sleeper) when the server runs on a
+//! virtual clock, as an emulator in a test may. The single steps
+//! ([`container_status`](api::publish::PublishHandler::container_status),
+//! [`publish_container`](api::publish::PublishHandler::publish_container)) remain
+//! available for callers that schedule the checks themselves.
 //!
 //! ## Pagination
 //!
@@ -167,7 +175,7 @@
 //!
 //! Reads are retried on transient failures (transport errors, timeouts, HTTP 5xx and 429,
 //! `is_transient`, throttling codes 1, 2, 4, 17, 32, 341, 613) with exponential backoff
-//! and full jitter, honouring `Retry-After`; see [`RetryPolicy`].
+//! and jitter, honouring `Retry-After`; see [`RetryPolicy`].
 //!
 //! Writes are **never** retried once the request may have reached Meta. A timeout on
 //! `threads_publish` does not mean the post failed: Meta may have published it, and a
@@ -211,7 +219,7 @@
 //!
 //! ## Security notes
 //!
-//! * Tokens and app secrets are [`secrecy`] types ([`AccessToken`], [`AppSecret`],
+//! * Tokens and app secrets wrap [`secrecy`] strings ([`AccessToken`], [`AppSecret`],
 //!   [`oauth::AuthorizationCode`]): `Debug` prints `[redacted]`, there is no `Display`,
 //!   `Serialize` or `PartialEq`, and memory is zeroed on drop. Read a value only with
 //!   `expose_secret()`, e.g. to encrypt it for storage.
@@ -231,7 +239,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
-// --- owned by the "models" work: ids, wire models, validation, webhooks ---
+// --- identifiers, wire models and client-side checks ---
 pub mod ids;
 pub mod model;
 pub mod text;
@@ -245,6 +253,7 @@ pub mod error;
 pub mod oauth;
 pub mod pagination;
 pub mod retry;
+pub mod sleeper;
 pub mod token;
 pub mod usage;
 
@@ -252,7 +261,11 @@ pub use client::{AccountClient, ThreadsClient, ThreadsClientBuilder, TokenPlacem
 pub use error::{Error, ErrorAction, Result};
 pub use pagination::{ListParams, Page};
 pub use retry::{Idempotency, RetryPolicy};
+pub use sleeper::{Sleeper, TokioSleeper};
 pub use token::{AccessToken, AppCredentials, AppSecret};
 
-/// Re-export of the `secrecy` crate, for the traits of the secret types.
+/// The `secrecy` crate, whose types appear in this crate's API: [`AccessToken::secret`]
+/// returns a [`secrecy::SecretString`] and `AccessToken` converts from one. Read such a
+/// value with the [`secrecy::ExposeSecret`] trait from this re-export, so the version
+/// always matches the one this crate was built with, without a direct dependency.
 pub use secrecy;

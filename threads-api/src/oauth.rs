@@ -57,7 +57,9 @@ use crate::token::{AccessToken, AppCredentials};
 /// Lifetime of a short-lived token when the response does not say (documented: 1 h).
 pub const SHORT_LIVED_TOKEN_SECS: u64 = 3600;
 
-/// A Threads permission (facts §2). Unknown scopes are kept in [`Scope::Other`].
+/// A Threads permission, as listed in Meta's guide
+/// (<https://developers.facebook.com/docs/threads/get-started>). Unknown scopes are kept
+/// in [`Scope::Other`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Scope {

@@ -348,6 +348,49 @@ fn item_stream<T: DeserializeOwned + Send + 'static>(
     })
 }
 
+/// Defines the chainable paging setters `limit`, `since`, `until`, `after` and `before`
+/// on a type that holds a [`ListParams`], given the field path to it:
+/// `list_param_setters!()` on `ListParams` itself, `list_param_setters!(params)` on a
+/// builder with a `params: ListParams` field, `list_param_setters!(list.params)` through
+/// a nested builder. Every list builder gets the same names, types and docs this way.
+macro_rules! list_param_setters {
+    ($($field:ident).*) => {
+        /// Page size (`limit`), 1–100; the server default is 25.
+        pub fn limit(mut self, limit: u32) -> Self {
+            self $(.$field)* .limit = Some(limit);
+            self
+        }
+
+        /// Only items at or after this time (`since`, Unix seconds on the wire; not
+        /// before 2023-07-05).
+        pub fn since(mut self, at: chrono::DateTime<chrono::Utc>) -> Self {
+            self $(.$field)* .since = Some(at.timestamp());
+            self
+        }
+
+        /// Only items at or before this time (`until`, Unix seconds on the wire; not in
+        /// the future).
+        pub fn until(mut self, at: chrono::DateTime<chrono::Utc>) -> Self {
+            self $(.$field)* .until = Some(at.timestamp());
+            self
+        }
+
+        /// Starts after this cursor (`after`; not together with `before`).
+        pub fn after(mut self, cursor: impl Into<String>) -> Self {
+            self $(.$field)* .after = Some(cursor.into());
+            self
+        }
+
+        /// Starts before this cursor (`before`; not together with `after`).
+        pub fn before(mut self, cursor: impl Into<String>) -> Self {
+            self $(.$field)* .before = Some(cursor.into());
+            self
+        }
+    };
+}
+
+pub(crate) use list_param_setters;
+
 /// Common parameters of list endpoints: page size, time window and cursor.
 ///
 /// Checked by [`validate`](Self::validate) before any request is sent (list builders do
@@ -369,6 +412,7 @@ fn item_stream<T: DeserializeOwned + Send + 'static>(
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use = "paging parameters do nothing until given to a list request"]
 pub struct ListParams {
     /// Page size (`limit`).
     pub limit: Option<u32>,
@@ -388,40 +432,7 @@ impl ListParams {
         Self::default()
     }
 
-    /// Sets the page size (1–100).
-    #[must_use]
-    pub fn limit(mut self, limit: u32) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Only items at or after this time.
-    #[must_use]
-    pub fn since(mut self, at: DateTime<Utc>) -> Self {
-        self.since = Some(at.timestamp());
-        self
-    }
-
-    /// Only items at or before this time.
-    #[must_use]
-    pub fn until(mut self, at: DateTime<Utc>) -> Self {
-        self.until = Some(at.timestamp());
-        self
-    }
-
-    /// Starts after this cursor.
-    #[must_use]
-    pub fn after(mut self, cursor: impl Into<String>) -> Self {
-        self.after = Some(cursor.into());
-        self
-    }
-
-    /// Starts before this cursor.
-    #[must_use]
-    pub fn before(mut self, cursor: impl Into<String>) -> Self {
-        self.before = Some(cursor.into());
-        self
-    }
+    list_param_setters!();
 
     /// Checks the documented rules against the current time `now`.
     ///

@@ -1,8 +1,9 @@
 //! Profile discovery: `GET /profile_lookup` and `GET /profile_posts`.
 
-mod support;
+mod common;
 
-use support::{QueryKeys, TOKEN, account, fixture, json, server};
+use chrono::{TimeZone, Utc};
+use common::{QueryKeys, TOKEN, account, fixture, json, server};
 use threads_api::Error;
 use threads_api::model::{Endpoint, Fields, PublicProfileField};
 use wiremock::Mock;
@@ -96,4 +97,46 @@ async fn blank_usernames_are_not_sent() {
     let err = acc.discovery().posts("").send().await.unwrap_err();
     assert!(matches!(&err, Error::Validation(v) if v.field == "username"));
     assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn profile_posts_take_the_paging_parameters() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/profile_posts"))
+        .and(query_param("username", "threads"))
+        .and(query_param("since", "1704067200"))
+        .and(query_param("until", "1735689600"))
+        .and(query_param("before", "PREV"))
+        .and(QueryKeys(vec![
+            "username",
+            "fields",
+            "since",
+            "until",
+            "before",
+            "access_token",
+        ]))
+        .respond_with(json(200, &fixture("user_threads.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    account(&server)
+        .discovery()
+        .posts("threads")
+        .since(Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap())
+        .until(Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap())
+        .before("PREV")
+        .send()
+        .await
+        .unwrap();
+    // The same checks as every list: both cursors at once never leave the process.
+    let err = account(&server)
+        .discovery()
+        .posts("threads")
+        .before("PREV")
+        .after("NEXT")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, Error::Validation(_)), "{err:?}");
 }

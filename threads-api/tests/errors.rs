@@ -1,11 +1,11 @@
 //! Every error example of the fact sheet, served by wiremock, decodes into the
 //! right variant and classification.
 
-mod support;
+mod common;
 
 use std::time::Duration;
 
-use support::{TOKEN, assert_no_token, json, server};
+use common::{TOKEN, assert_no_token, json, server};
 use threads_api::error::{ErrorCode, ErrorSubcode, ThreadsErrorCode};
 use threads_api::{AccessToken, Error, ErrorAction, RetryPolicy, ThreadsClient};
 use wiremock::matchers::{method, path};
@@ -345,9 +345,9 @@ async fn usage_headers_are_recorded_on_success() {
 
 #[tokio::test]
 async fn error_fixtures_classify() {
-    let not_found = error_for(400, &support::fixture("error_media_not_found.json")).await;
+    let not_found = error_for(400, &common::fixture("error_media_not_found.json")).await;
     assert_eq!(not_found.action(), ErrorAction::WaitForContainer);
-    let field = error_for(400, &support::fixture("error_nonexisting_field.json")).await;
+    let field = error_for(400, &common::fixture("error_nonexisting_field.json")).await;
     assert_eq!(
         field.graph().unwrap().code,
         Some(ErrorCode::InvalidParameter)

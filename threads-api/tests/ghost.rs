@@ -1,8 +1,8 @@
 //! Ghost posts: `GET /{user}/ghost_posts` wire format and decoding.
 
-mod support;
+mod common;
 
-use support::{QueryKeys, TOKEN, account, fixture, json, server};
+use common::{QueryKeys, TOKEN, account, fixture, json, server};
 use threads_api::model::{Endpoint, Fields, GhostPostStatus, MediaField};
 use wiremock::Mock;
 use wiremock::matchers::{method, path, query_param};

@@ -1,9 +1,9 @@
 //! Insights: media and user metrics, breakdowns and time ranges.
 
-mod support;
+mod common;
 
 use chrono::{Duration, TimeZone, Utc};
-use support::{QueryKeys, TOKEN, account, fixture, json, server};
+use common::{QueryKeys, TOKEN, account, fixture, json, server};
 use threads_api::Error;
 use threads_api::ids::MediaId;
 use threads_api::model::{DemographicBreakdown, MediaMetric, UserMetric};

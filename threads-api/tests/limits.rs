@@ -1,8 +1,8 @@
 //! Publishing quotas: `GET /{user}/threads_publishing_limit`.
 
-mod support;
+mod common;
 
-use support::{QueryKeys, TOKEN, account, fixture, json, server};
+use common::{QueryKeys, TOKEN, account, fixture, json, server};
 use threads_api::model::LimitField;
 use wiremock::Mock;
 use wiremock::matchers::{method, path, query_param};

@@ -1,8 +1,8 @@
 //! Locations: `GET /location_search` and `GET /{location-id}`.
 
-mod support;
+mod common;
 
-use support::{QueryKeys, TOKEN, account, fixture, json, server};
+use common::{QueryKeys, TOKEN, account, fixture, json, server};
 use threads_api::Error;
 use threads_api::ids::LocationId;
 use threads_api::model::{Fields, LocationField};

@@ -1,10 +1,10 @@
 //! Posts: single media with default/custom/nested fields, the user's threads
 //! list, and delete, against wiremock.
 
-mod support;
+mod common;
 
 use chrono::{TimeZone, Utc};
-use support::{QueryKeys, TOKEN, account, json, server};
+use common::{QueryKeys, TOKEN, account, json, server};
 use threads_api::ids::MediaId;
 use threads_api::model::{Endpoint, Fields, MediaField, MediaType};
 use threads_api::{Error, ErrorAction};
@@ -186,7 +186,7 @@ async fn me_alias_is_used_in_paths() {
         .expect(1)
         .mount(&server)
         .await;
-    let account = support::client(&server).account(
+    let account = common::client(&server).account(
         threads_api::ids::UserId::me(),
         threads_api::AccessToken::new(TOKEN),
     );
@@ -328,13 +328,13 @@ async fn fixtures_for_user_threads_and_delete_decode() {
     let server = server().await;
     Mock::given(method("GET"))
         .and(path(format!("/v1.0/{USER}/threads")))
-        .respond_with(json(200, &support::fixture("user_threads.json")))
+        .respond_with(json(200, &common::fixture("user_threads.json")))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("DELETE"))
         .and(path("/v1.0/1234567"))
-        .respond_with(json(200, &support::fixture("delete.json")))
+        .respond_with(json(200, &common::fixture("delete.json")))
         .expect(1)
         .mount(&server)
         .await;

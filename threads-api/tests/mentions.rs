@@ -1,10 +1,10 @@
 //! Mentions: `GET /{user}/mentions` wire format, decoding and paging.
 
-mod support;
+mod common;
 
 use chrono::{TimeZone, Utc};
+use common::{QueryKeys, TOKEN, account, fixture, json, server};
 use futures::TryStreamExt;
-use support::{QueryKeys, TOKEN, account, fixture, json, server};
 use threads_api::Error;
 use threads_api::model::{Endpoint, Fields, MediaType};
 use wiremock::Mock;

@@ -1,10 +1,10 @@
 //! OAuth: authorize URL, redirect parsing, code exchange, long-lived exchange,
 //! refresh, app token and debug_token, against wiremock.
 
-mod support;
+mod common;
 
 use chrono::{DateTime, Utc};
-use support::{FormKeys, QueryKeys, assert_no_token, client, form, json, server};
+use common::{FormKeys, QueryKeys, assert_no_token, client, form, json, server};
 use threads_api::oauth::{Scope, parse_redirect};
 use threads_api::{AccessToken, AppCredentials, AppSecret, Error, ErrorAction, ids::UserId};
 use wiremock::Mock;
@@ -304,7 +304,7 @@ async fn debug_token_decodes_the_documented_shape() {
     Mock::given(method("GET"))
         .and(path("/v1.0/debug_token"))
         .and(query_param("input_token", "THinspect"))
-        .and(query_param("access_token", support::TOKEN))
+        .and(query_param("access_token", common::TOKEN))
         .respond_with(json(
             200,
             r#"{"data": {"type": "USER", "application": "My App", "data_access_expires_at": 1767225600, "expires_at": 1765000000, "is_valid": true, "issued_at": 1760000000, "scopes": ["threads_basic", "threads_content_publish", "threads_brand_new"], "user_id": "17841405793187218"}}"#,
@@ -316,7 +316,7 @@ async fn debug_token_decodes_the_documented_shape() {
     let info = oauth
         .debug_token(
             &AccessToken::new("THinspect"),
-            &AccessToken::new(support::TOKEN),
+            &AccessToken::new(common::TOKEN),
         )
         .await
         .unwrap();
@@ -340,7 +340,7 @@ async fn oauth_fixtures_decode() {
     Mock::given(method("POST"))
         .and(path("/oauth/access_token"))
         .and(form("code", "good"))
-        .respond_with(json(200, &support::fixture("oauth_code_exchange.json")))
+        .respond_with(json(200, &common::fixture("oauth_code_exchange.json")))
         .mount(&server)
         .await;
     Mock::given(method("POST"))
@@ -348,18 +348,18 @@ async fn oauth_fixtures_decode() {
         .and(form("code", "used"))
         .respond_with(json(
             400,
-            &support::fixture("oauth_code_exchange_error.json"),
+            &common::fixture("oauth_code_exchange_error.json"),
         ))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/access_token"))
-        .respond_with(json(200, &support::fixture("long_lived_token.json")))
+        .respond_with(json(200, &common::fixture("long_lived_token.json")))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v1.0/debug_token"))
-        .respond_with(json(200, &support::fixture("debug_token.json")))
+        .respond_with(json(200, &common::fixture("debug_token.json")))
         .mount(&server)
         .await;
     let oauth = client(&server).oauth(app(), "https://example.com/cb");

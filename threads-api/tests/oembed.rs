@@ -1,8 +1,8 @@
 //! oEmbed: `GET /oembed`, with and without a token.
 
-mod support;
+mod common;
 
-use support::{QueryKeys, TOKEN, client, fixture, json, server};
+use common::{QueryKeys, TOKEN, client, fixture, json, server};
 use threads_api::{AccessToken, Error};
 use wiremock::Mock;
 use wiremock::matchers::{method, path, query_param};

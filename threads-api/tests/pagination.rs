@@ -1,10 +1,10 @@
 //! Pagination: pages continue themselves, streams follow `after` cursors,
 //! stop on a repeated cursor, and end after the first error.
 
-mod support;
+mod common;
 
+use common::{TOKEN, account, json, server};
 use futures::{StreamExt, TryStreamExt};
-use support::{TOKEN, account, json, server};
 use threads_api::Error;
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer};

@@ -1,10 +1,10 @@
 //! The account profile: `/me` and `/{user}` with default and custom fields.
 
-mod support;
+mod common;
 
 use std::future::IntoFuture;
 
-use support::{QueryKeys, TOKEN, account, client, json, server};
+use common::{QueryKeys, TOKEN, account, client, json, server};
 use threads_api::AccessToken;
 use threads_api::ids::UserId;
 use threads_api::model::{Fields, ProfileField};
@@ -117,7 +117,7 @@ async fn profile_fixture_decodes() {
     let server = server().await;
     Mock::given(method("GET"))
         .and(path("/v1.0/me"))
-        .respond_with(json(200, &support::fixture("profile.json")))
+        .respond_with(json(200, &common::fixture("profile.json")))
         .expect(1)
         .mount(&server)
         .await;

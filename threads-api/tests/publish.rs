@@ -1,17 +1,19 @@
 //! Publishing: container creation, status, threads_publish, repost and the
 //! create → wait → publish flow, against wiremock.
 
-mod support;
+mod common;
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use support::{FormKeys, QueryKeys, TOKEN, account, form, json, server};
+use common::{FormKeys, QueryKeys, TOKEN, account, form, json, server};
+use futures::future::BoxFuture;
 use threads_api::api::publish::PublishWait;
 use threads_api::ids::{ContainerId, MediaId, UserId};
 use threads_api::model::{
     ContainerErrorCode, ContainerRequest, ContainerState, PollAttachment, ReplyControl,
 };
-use threads_api::{AccessToken, Error, ErrorAction, ThreadsClient, TokenPlacement};
+use threads_api::{AccessToken, Error, ErrorAction, Sleeper, ThreadsClient, TokenPlacement};
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer};
 
@@ -465,12 +467,12 @@ async fn publish_fixtures_decode() {
     let server = server().await;
     Mock::given(method("GET"))
         .and(path(format!("/v1.0/{CONTAINER}")))
-        .respond_with(json(200, &support::fixture("container_status_error.json")))
+        .respond_with(json(200, &common::fixture("container_status_error.json")))
         .mount(&server)
         .await;
     Mock::given(method("POST"))
         .and(path(format!("/v1.0/{USER}/threads_publish")))
-        .respond_with(json(200, &support::fixture("publish.json")))
+        .respond_with(json(200, &common::fixture("publish.json")))
         .mount(&server)
         .await;
     let publish = account(&server).publish();
@@ -487,4 +489,188 @@ async fn publish_fixtures_decode() {
         .await
         .unwrap();
     assert_eq!(published.media_id.as_str(), "18031391408218291");
+}
+
+/// A clock that only moves when the flow sleeps on it, and remembers every sleep.
+#[derive(Debug)]
+struct VirtualTime {
+    start: Instant,
+    slept: Mutex<Vec<Duration>>,
+}
+
+impl VirtualTime {
+    fn new() -> Arc<Self> {
+        Arc::new(Self {
+            start: Instant::now(),
+            slept: Mutex::default(),
+        })
+    }
+
+    fn sleeps(&self) -> Vec<Duration> {
+        self.slept.lock().unwrap().clone()
+    }
+}
+
+impl Sleeper for VirtualTime {
+    fn now(&self) -> Instant {
+        self.start + self.slept.lock().unwrap().iter().sum::<Duration>()
+    }
+
+    fn sleep(&self, duration: Duration) -> BoxFuture<'_, ()> {
+        self.slept.lock().unwrap().push(duration);
+        Box::pin(std::future::ready(()))
+    }
+}
+
+async fn status_reads(server: &MockServer) -> usize {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "GET")
+        .count()
+}
+
+#[tokio::test]
+async fn flow_waits_on_the_given_sleeper_not_in_real_time() {
+    let server = server().await;
+    mount_create(&server, CONTAINER).await;
+    mount_status(
+        &server,
+        &format!(r#"{{"status":"IN_PROGRESS","id":"{CONTAINER}"}}"#),
+        Some(2),
+    )
+    .await;
+    mount_status(
+        &server,
+        &format!(r#"{{"status":"FINISHED","id":"{CONTAINER}"}}"#),
+        None,
+    )
+    .await;
+    mount_publish(&server, 1).await;
+    let time = VirtualTime::new();
+    let real = Instant::now();
+    // The default wait: checks 2 s apart, then 4 s; six seconds in real time.
+    let published = account(&server)
+        .publish()
+        .publish(ContainerRequest::image("https://example.com/a.jpg"))
+        .sleeper(time.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(published.container_id.as_str(), CONTAINER);
+    assert_eq!(published.media_id.as_str(), "18050000000000001");
+    assert_eq!(
+        time.sleeps(),
+        [Duration::from_secs(2), Duration::from_secs(4)]
+    );
+    assert_eq!(status_reads(&server).await, 3);
+    assert!(
+        real.elapsed() < Duration::from_secs(2),
+        "slept for real: {:?}",
+        real.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn flow_deadline_is_measured_on_the_sleeper() {
+    let server = server().await;
+    mount_create(&server, CONTAINER).await;
+    mount_status(
+        &server,
+        &format!(r#"{{"status":"IN_PROGRESS","id":"{CONTAINER}"}}"#),
+        None,
+    )
+    .await;
+    mount_publish(&server, 0).await;
+    let time = VirtualTime::new();
+    let err = account(&server)
+        .publish()
+        .publish(ContainerRequest::video("https://example.com/a.mp4"))
+        .sleeper(time.clone())
+        .send()
+        .await
+        .unwrap_err();
+    // 2 + 4 + 8 + 16 s, then 30 s steps up to the 5-minute deadline.
+    let mut want = vec![2, 4, 8, 16];
+    want.extend([30; 9]);
+    let want: Vec<Duration> = want.into_iter().map(Duration::from_secs).collect();
+    assert_eq!(time.sleeps(), want);
+    match &err {
+        Error::ContainerNotReady {
+            container_id,
+            last_status,
+            waited,
+        } => {
+            assert_eq!(container_id.as_str(), CONTAINER);
+            assert_eq!(*last_status, Some(ContainerState::InProgress));
+            assert_eq!(*waited, Duration::from_secs(300));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(status_reads(&server).await, 1 + want.len());
+}
+
+#[tokio::test]
+async fn resume_waits_for_and_publishes_an_existing_container() {
+    let server = server().await;
+    mount_status(
+        &server,
+        &format!(r#"{{"status":"IN_PROGRESS","id":"{CONTAINER}"}}"#),
+        Some(1),
+    )
+    .await;
+    mount_status(
+        &server,
+        &format!(r#"{{"status":"FINISHED","id":"{CONTAINER}"}}"#),
+        None,
+    )
+    .await;
+    mount_publish(&server, 1).await;
+    let time = VirtualTime::new();
+    let published = account(&server)
+        .publish()
+        .resume(ContainerId::new(CONTAINER))
+        .sleeper(time.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(published.container_id.as_str(), CONTAINER);
+    assert_eq!(published.media_id.as_str(), "18050000000000001");
+    assert_eq!(time.sleeps(), [Duration::from_secs(2)]);
+    let creates = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == format!("/v1.0/{USER}/threads"))
+        .count();
+    assert_eq!(creates, 0, "resume must not create a container");
+}
+
+#[tokio::test]
+async fn resume_of_a_published_container_does_not_publish_again() {
+    let server = server().await;
+    mount_status(
+        &server,
+        &format!(r#"{{"status":"PUBLISHED","id":"{CONTAINER}"}}"#),
+        None,
+    )
+    .await;
+    mount_publish(&server, 0).await;
+    let err = account(&server)
+        .publish()
+        .resume(ContainerId::new(CONTAINER))
+        .sleeper(VirtualTime::new())
+        .send()
+        .await
+        .unwrap_err();
+    match &err {
+        Error::ContainerAlreadyPublished { container_id } => {
+            assert_eq!(container_id.as_str(), CONTAINER);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(err.action(), ErrorAction::Terminal);
 }

@@ -1,11 +1,11 @@
 //! Replies: lists with `reverse`, conversation, user replies, pending replies
 //! with `approval_status`, hide/unhide, approve/ignore, and posting a reply.
 
-mod support;
+mod common;
 
 use std::time::Duration;
 
-use support::{FormKeys, QueryKeys, TOKEN, account, form, json, server};
+use common::{FormKeys, QueryKeys, TOKEN, account, form, json, server};
 use threads_api::api::publish::PublishWait;
 use threads_api::ids::MediaId;
 use threads_api::model::{ContainerRequest, Endpoint, Fields, HideStatus, ReplyApprovalStatus};
@@ -200,14 +200,14 @@ async fn reply_fixtures_decode() {
     let server = server().await;
     Mock::given(method("GET"))
         .and(path("/v1.0/18048791587018172/replies"))
-        .respond_with(json(200, &support::fixture("replies.json")))
+        .respond_with(json(200, &common::fixture("replies.json")))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v1.0/18048791587018172/pending_replies"))
         .and(query_param("approval_status", "pending"))
-        .respond_with(json(200, &support::fixture("pending_replies.json")))
+        .respond_with(json(200, &common::fixture("pending_replies.json")))
         .expect(1)
         .mount(&server)
         .await;

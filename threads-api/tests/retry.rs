@@ -1,11 +1,11 @@
 //! Retries: reads are retried on transient failures; writes (container create,
 //! threads_publish, delete, manage_reply, ...) are sent exactly once.
 
-mod support;
+mod common;
 
 use std::time::Duration;
 
-use support::{TOKEN, account, fast_retry, json, server};
+use common::{TOKEN, account, fast_retry, json, server};
 use threads_api::ids::{ContainerId, MediaId, UserId};
 use threads_api::model::ContainerRequest;
 use threads_api::{AccessToken, Error, ErrorAction, RetryPolicy, ThreadsClient};
@@ -35,7 +35,7 @@ async fn mount_failure_then_success(server: &MockServer, failure: ResponseTempla
 }
 
 fn me(server: &MockServer) -> threads_api::AccountClient {
-    support::client(server).account(UserId::me(), AccessToken::new(TOKEN))
+    common::client(server).account(UserId::me(), AccessToken::new(TOKEN))
 }
 
 #[tokio::test]
@@ -92,6 +92,31 @@ async fn reads_give_up_after_max_attempts() {
         .await;
     let err = me(&server).profile().get().send().await.unwrap_err();
     assert_eq!(err.action(), ErrorAction::Retry);
+}
+
+#[tokio::test]
+async fn a_never_policy_sends_reads_once() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/me"))
+        .respond_with(json(503, TRANSIENT))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = ThreadsClient::builder()
+        .graph_base_url(server.uri())
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .unwrap();
+    let err = client
+        .account(UserId::me(), AccessToken::new(TOKEN))
+        .profile()
+        .get()
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_retryable(), "retryable by kind, still sent once");
+    server.verify().await;
 }
 
 #[tokio::test]

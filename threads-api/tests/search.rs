@@ -1,10 +1,10 @@
 //! Keyword and tag search: `GET /keyword_search` with every filter.
 
-mod support;
+mod common;
 
 use chrono::{TimeZone, Utc};
+use common::{QueryKeys, TOKEN, account, fixture, json, server};
 use futures::StreamExt;
-use support::{QueryKeys, TOKEN, account, fixture, json, server};
 use threads_api::Error;
 use threads_api::api::search::{SearchMediaType, SearchType};
 use threads_api::model::{Endpoint, Fields, MediaField, MediaType};

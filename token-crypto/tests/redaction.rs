@@ -1,4 +1,5 @@
-//! No secret in Debug/Display (RELIABILITY §6 item 6), one test per secret-bearing type.
+//! No key, token, app secret or verify token appears in `Debug` or `Display` output or in
+//! an error message; one test per secret-bearing type.
 
 mod common;
 

@@ -1,4 +1,7 @@
-//! signed_request verification and the deletion response (RELIABILITY §6 item 10).
+//! signed_request verification and the deletion response: the signature is checked before
+//! the payload is decoded, only HMAC-SHA256 is accepted, `issued_at` must fall inside the
+//! allowed window, and the deletion response is the `{"url", "confirmation_code"}` JSON
+//! Meta expects.
 
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -1,4 +1,7 @@
-//! Tamper matrix and context-binding property test (RELIABILITY §6 items 1 and 2).
+//! Tamper matrix and context-binding property test: every flipped bit and every
+//! truncation of a sealed token, and of each part of its associated data, fails to open
+//! with a typed error; a ciphertext copied to another account, row or field never opens
+//! there, and always opens where it was sealed.
 
 mod common;
 

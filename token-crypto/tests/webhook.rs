@@ -1,4 +1,7 @@
-//! X-Hub-Signature-256 verification and the subscription handshake (RELIABILITY §6 items 7, 8).
+//! X-Hub-Signature-256 verification and the subscription handshake: any change to the
+//! body or secret fails, each malformed header gets its own error, the body cap applies
+//! before hashing, JSON is decoded only after the signature checks out, and the handshake
+//! echoes the challenge only for the right verify token.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -41,7 +41,7 @@
 //! | [`model`](AnthropicProviderBuilder::model) | [`DEFAULT_MODEL`] | [`CompletionRequest::model`](persona_core::CompletionRequest::model) overrides it per call |
 //! | [`default_max_tokens`](AnthropicProviderBuilder::default_max_tokens) | [`DEFAULT_MAX_TOKENS`] (1024) | the API requires `max_tokens`; used when the request sets none |
 //! | [`http_client`](AnthropicProviderBuilder::http_client) | a client without redirects | share your pool and proxy settings |
-//! | [`retry`](AnthropicProviderBuilder::retry) | [`RetryPolicy::default`] | 3 attempts |
+//! | [`retry`](AnthropicProviderBuilder::retry) | [`RetryPolicy::default`] | 3 attempts, 500 ms base, 10 s cap, server waits up to 30 s |
 //! | [`timeout`](AnthropicProviderBuilder::timeout) | [`DEFAULT_TIMEOUT`] (120 s) | per attempt |
 //!
 //! ```no_run
@@ -52,7 +52,7 @@
 //! let provider = AnthropicProvider::builder("sk-ant-...")
 //!     .model("claude-haiku-4-5")
 //!     .default_max_tokens(512)
-//!     .retry(RetryPolicy::default().with_max_attempts(4))
+//!     .retry(RetryPolicy { max_attempts: 4, ..RetryPolicy::default() })
 //!     .timeout(Duration::from_secs(60))
 //!     .build()?;
 //! # Ok(())
@@ -116,7 +116,12 @@
 //! `x-should-retry: true|false` from the server overrides the status-based
 //! decision. A 429 caused by a reached spend limit
 //! (`error.details.error_code: enforced_spend_limit_reached`) is never
-//! retried.
+//! retried. When the server asks for a longer wait than
+//! [`max_retry_after`](RetryPolicy::max_retry_after), the call fails at once
+//! with `RateLimited { retry_after }` so a scheduler can park the job.
+//!
+//! The policy, the header parsing and the retry loop come from the
+//! [`llm_http`] crate, shared with `llm-openai`.
 //!
 //! ## Error mapping
 //!
@@ -163,9 +168,9 @@ mod provider;
 mod wire;
 
 pub use error::Error;
-/// The retry policy, shared with the other providers through
-/// [`persona_core::provider::retry`].
-pub use persona_core::provider::retry::RetryPolicy;
+/// The retry policy, shared with the other HTTP providers through
+/// [`llm_http`].
+pub use llm_http::RetryPolicy;
 pub use provider::{
     ANTHROPIC_VERSION, AnthropicProvider, AnthropicProviderBuilder, DEFAULT_BASE_URL,
     DEFAULT_MAX_TOKENS, DEFAULT_MODEL, DEFAULT_TIMEOUT,

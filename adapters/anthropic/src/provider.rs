@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use persona_core::provider::retry::{self, Failure, RetryPolicy, ServerHints};
+use llm_http::{Failure, RetryPolicy, ServerHints};
 use persona_core::{
     Completion, CompletionRequest, FinishReason, LlmError, LlmProvider, ResponseFormat, Role, Usage,
 };
@@ -158,7 +158,7 @@ impl AnthropicProvider {
             return Ok(bytes.to_vec());
         }
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        let hints = ServerHints::from_headers(header, SystemTime::now());
+        let hints = ServerHints::from_header_map(&headers, SystemTime::now());
         let error = error_from_response(
             status,
             &bytes,
@@ -172,12 +172,11 @@ impl AnthropicProvider {
     /// Sends the request, retrying per the policy; returns the body of the
     /// first successful answer.
     async fn send(&self, body: &MessagesRequest<'_>) -> Result<Vec<u8>, LlmError> {
-        retry::run(
+        llm_http::run(
             &self.retry,
             |_| self.attempt(body),
             |attempt, wait, error| {
                 tracing::debug!(attempt, ?wait, %error, "retrying Anthropic message");
-                tokio::time::sleep(wait)
             },
         )
         .await

@@ -12,11 +12,12 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const KEY: &str = "sk-ant-api03-test-0123456789";
 
 fn fast_retry() -> RetryPolicy {
-    RetryPolicy::default()
-        .with_max_attempts(3)
-        .with_base_delay(Duration::from_millis(1))
-        .with_max_delay(Duration::from_millis(2))
-        .with_max_retry_after(Duration::from_secs(5))
+    RetryPolicy {
+        max_attempts: 3,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(2),
+        max_retry_after: Duration::from_secs(5),
+    }
 }
 
 fn provider(server: &MockServer) -> AnthropicProvider {
@@ -575,7 +576,10 @@ async fn timeouts_and_refused_connections_are_transient() {
         .await;
     let slow = AnthropicProvider::builder(KEY)
         .base_url(server.uri())
-        .retry(fast_retry().with_max_attempts(2))
+        .retry(RetryPolicy {
+            max_attempts: 2,
+            ..fast_retry()
+        })
         .timeout(Duration::from_millis(30))
         .build()
         .unwrap();

@@ -1,6 +1,8 @@
 //! Meta's deauthorize and data-deletion callbacks: a form POST with one field,
 //! `signed_request=<sig>.<payload>`, where `payload` is base64url(JSON) without padding and
-//! `sig` is base64url(HMAC-SHA256(app secret, payload segment)) without padding (facts §9.1).
+//! `sig` is base64url(HMAC-SHA256(app secret, payload segment)) without padding (the
+//! `parse_signed_request` of
+//! <https://developers.facebook.com/docs/development/create-an-app/app-dashboard/data-deletion-callback>).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -1,16 +1,16 @@
 //! Media containers: creation with every validation rule, the status state machine
-//! (IN_PROGRESS → FINISHED → PUBLISHED, ERROR, EXPIRED after 24 h) on the virtual clock,
+//! (IN_PROGRESS → FINISHED → PUBLISHED, ERROR, EXPIRED after 24 h) on the emulator's clock,
 //! and `threads_publish`.
 
 use serde_json::{Value, json};
 
+use crate::context::{Call, Ctx, Reply};
 use crate::errors::{ApiError, ErrorType};
 use crate::ledger::Operation;
 use crate::media::{MediaKind, PendingFetch};
 use crate::oauth::{self, Auth};
 use crate::params::Params;
 use crate::posts::{can_see, shortcode};
-use crate::server::{Ctx, Reply};
 use crate::state::{
     Approval, Container, Content, Poll, Post, Quota, RepublishBehaviour, Status, World, WriteType,
 };
@@ -544,28 +544,26 @@ pub(crate) fn create(w: &mut World, p: &Params, ctx: &Ctx, user: &str) -> Result
         w.housekeeping();
         Ok(id)
     })();
-    crate::ledger::record(
+    ctx.record(
         w,
-        Operation::CreateContainer,
-        &auth.user_id,
-        None,
+        Call {
+            text: text.clone(),
+            reply_to: reply_to.clone(),
+            ..Call::new(Operation::CreateContainer, &auth.user_id, None)
+        },
         &result,
-        text.clone(),
-        reply_to.clone(),
-        ctx,
     );
     let id = result?;
     if p.bool("auto_publish_text", false).unwrap_or(false) {
         let published = publish_container(w, &auth, id, ctx, true);
-        crate::ledger::record(
+        ctx.record(
             w,
-            Operation::Publish,
-            &auth.user_id,
-            Some(&id.to_string()),
+            Call {
+                text,
+                reply_to,
+                ..Call::new(Operation::Publish, &auth.user_id, Some(&id.to_string()))
+            },
             &published.as_ref().map(|(m, _)| *m).map_err(Clone::clone),
-            text,
-            reply_to,
-            ctx,
         );
         let (media, cross) = published?;
         return Ok(Reply::Json(publish_body(media, cross)));
@@ -603,15 +601,14 @@ pub(crate) fn publish(w: &mut World, p: &Params, ctx: &Ctx, user: &str) -> Resul
         let id: u64 = raw.parse().map_err(|_| ApiError::media_not_found(raw))?;
         publish_container(w, &auth, id, ctx, false)
     })();
-    crate::ledger::record(
+    ctx.record(
         w,
-        Operation::Publish,
-        &auth.user_id,
-        creation.as_deref(),
+        Call {
+            text,
+            reply_to,
+            ..Call::new(Operation::Publish, &auth.user_id, creation.as_deref())
+        },
         &result.as_ref().map(|(m, _)| *m).map_err(Clone::clone),
-        text,
-        reply_to,
-        ctx,
     );
     let (media, cross) = result?;
     Ok(Reply::Json(publish_body(media, cross)))

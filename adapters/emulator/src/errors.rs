@@ -2,10 +2,11 @@
 //! crate's own [`Error`] type for library callers.
 //!
 //! HTTP statuses: every Graph error is sent with status 400, except the service errors
-//! (codes 1 and 2), which use 500. The facts sheet records 400 for the codes seen in the wild
-//! (24, 100) and 400 as Graph's general rule for `OAuthException`; statuses for rate-limit and
-//! permission errors are unconfirmed, so clients must classify by `code`, not by status. A
-//! fault rule can override the status.
+//! (codes 1 and 2), which use 500. The Threads API answers 400 for the codes clients meet
+//! most (24, 100) and Graph sends 400 for `OAuthException`; Meta's error guide
+//! (<https://developers.facebook.com/docs/graph-api/guides/error-handling>) documents codes,
+//! not statuses, so statuses for rate-limit and permission errors are a guess and clients
+//! must classify by `code`, not by status. A fault rule can override the status.
 
 use serde_json::{Value, json};
 

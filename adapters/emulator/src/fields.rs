@@ -1,5 +1,7 @@
 //! Field selection: parsing `fields=id,text,poll_attachment{option_a,total_votes}` and
-//! checking names against each endpoint's allow-list.
+//! matching the names against the fields of the object asked for — strictly (an unknown
+//! name fails with code 100) for single objects, leniently (unknown names are dropped) for
+//! the media lists.
 
 use crate::errors::ApiError;
 
@@ -90,8 +92,87 @@ pub(crate) fn has(fields: &[Field], name: &str) -> bool {
     fields.iter().any(|f| f.name == name)
 }
 
-/// Media fields readable with `GET /{media-id}`.
-pub(crate) const MEDIA_GET: &[&str] = &[
+/// What happens to a name that is not a field of the object it is asked on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unknown {
+    /// Fail with code 100 "Tried accessing nonexisting field (name)": `GET /{media-id}`.
+    Fail,
+    /// Leave it out of the answer: the list endpoints.
+    Skip,
+}
+
+/// The kinds of object a selection can reach, each with its field names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Media,
+    Poll,
+    Location,
+    TextAttachment,
+}
+
+impl Kind {
+    fn names(self) -> &'static [&'static str] {
+        match self {
+            Self::Media => MEDIA,
+            Self::Poll => POLL,
+            Self::Location => LOCATION,
+            Self::TextAttachment => TEXT_ATTACHMENT,
+        }
+    }
+
+    /// The kind a field expands into with `field{...}`, if it is an object.
+    fn nested(self, name: &str) -> Option<Kind> {
+        match (self, name) {
+            (
+                Self::Media,
+                "children" | "quoted_post" | "reposted_post" | "root_post" | "replied_to",
+            ) => Some(Self::Media),
+            (Self::Media, "poll_attachment") => Some(Self::Poll),
+            (Self::Media, "location") => Some(Self::Location),
+            (Self::Media, "text_attachment") => Some(Self::TextAttachment),
+            _ => None,
+        }
+    }
+}
+
+/// Matches a selection against the fields of `kind`, nested expansions included: a name
+/// that is not a field fails or is dropped as `unknown` says, and `omit` (fields the
+/// endpoint never returns) is dropped at the top level. Whether a field *applies* to a
+/// given object (`media_url` on a text post, `owner` on someone else's post) is the
+/// renderer's business: it leaves such fields out.
+pub(crate) fn resolve(
+    sel: Vec<Field>,
+    kind: Kind,
+    unknown: Unknown,
+    omit: &[&str],
+) -> Result<Vec<Field>, ApiError> {
+    let mut out = Vec::with_capacity(sel.len());
+    for f in sel {
+        if !kind.names().contains(&f.name.as_str()) {
+            match unknown {
+                Unknown::Fail => return Err(ApiError::nonexisting_field(&f.name)),
+                Unknown::Skip => continue,
+            }
+        }
+        if omit.contains(&f.name.as_str()) {
+            continue;
+        }
+        let sub = match (f.sub, kind.nested(&f.name)) {
+            (Some(sub), Some(inner)) => Some(resolve(sub, inner, unknown, &[])?),
+            (sub, _) => sub,
+        };
+        out.push(Field { name: f.name, sub });
+    }
+    Ok(out)
+}
+
+/// Every field of a Threads media object, as the reference pages list them across
+/// `GET /{media-id}`, the user and reply lists and `/pending_replies`
+/// (<https://developers.facebook.com/docs/threads/reference/media-retrieval>,
+/// <https://developers.facebook.com/docs/threads/threads-media>,
+/// <https://developers.facebook.com/docs/threads/reply-management>). Which of them an
+/// answer carries depends on the post: the renderer leaves out those that do not apply.
+pub(crate) const MEDIA: &[&str] = &[
     "id",
     "media_product_type",
     "media_type",
@@ -114,171 +195,7 @@ pub(crate) const MEDIA_GET: &[&str] = &[
     "replied_to",
     "hide_status",
     "reply_audience",
-    "quoted_post",
-    "reposted_post",
-    "gif_url",
-    "poll_attachment",
-    "topic_tag",
-    "is_spoiler_media",
-    "text_entities",
-    "text_attachment",
-    "location_id",
-    "location",
-    "allowlisted_country_codes",
-    "ghost_post_status",
-    "ghost_post_expiration_timestamp",
-    "is_verified",
-    "profile_picture_url",
-];
-
-/// Fields of `GET /{user}/threads` (and `/ghost_posts`): no reply-only fields.
-pub(crate) const USER_THREADS: &[&str] = &[
-    "id",
-    "media_product_type",
-    "media_type",
-    "media_url",
-    "permalink",
-    "owner",
-    "username",
-    "text",
-    "timestamp",
-    "shortcode",
-    "thumbnail_url",
-    "children",
-    "is_quote_post",
-    "alt_text",
-    "link_attachment_url",
-    "has_replies",
-    "is_reply",
-    "reply_audience",
-    "quoted_post",
-    "reposted_post",
-    "gif_url",
-    "poll_attachment",
-    "topic_tag",
-    "is_spoiler_media",
-    "text_entities",
-    "text_attachment",
-    "location_id",
-    "location",
-    "allowlisted_country_codes",
-    "ghost_post_status",
-    "ghost_post_expiration_timestamp",
-    "is_verified",
-    "profile_picture_url",
-];
-
-/// Fields of the reply listings (`/replies`, `/conversation`, `/{user}/replies`).
-pub(crate) const REPLIES: &[&str] = &[
-    "id",
-    "media_product_type",
-    "media_type",
-    "media_url",
-    "permalink",
-    "username",
-    "text",
-    "timestamp",
-    "shortcode",
-    "thumbnail_url",
-    "children",
-    "is_quote_post",
-    "has_replies",
-    "root_post",
-    "replied_to",
-    "is_reply",
-    "is_reply_owned_by_me",
-    "hide_status",
-    "reply_audience",
-    "quoted_post",
-    "reposted_post",
-    "gif_url",
-    "topic_tag",
-    "is_verified",
-    "profile_picture_url",
-];
-
-/// `/pending_replies` adds `reply_approval_status`.
-pub(crate) const PENDING: &[&str] = &[
-    "id",
-    "media_product_type",
-    "media_type",
-    "media_url",
-    "permalink",
-    "username",
-    "text",
-    "timestamp",
-    "shortcode",
-    "thumbnail_url",
-    "children",
-    "is_quote_post",
-    "has_replies",
-    "root_post",
-    "replied_to",
-    "is_reply",
-    "is_reply_owned_by_me",
-    "hide_status",
-    "reply_audience",
-    "quoted_post",
-    "reposted_post",
-    "gif_url",
-    "topic_tag",
-    "is_verified",
-    "profile_picture_url",
     "reply_approval_status",
-];
-
-/// `/keyword_search`: the reference page's list (never `owner`).
-pub(crate) const SEARCH: &[&str] = &[
-    "id",
-    "media_product_type",
-    "media_type",
-    "media_url",
-    "permalink",
-    "username",
-    "text",
-    "timestamp",
-    "shortcode",
-    "thumbnail_url",
-    "children",
-    "is_quote_post",
-    "alt_text",
-    "link_attachment_url",
-    "has_replies",
-    "is_reply",
-    "root_post",
-    "replied_to",
-    "reply_audience",
-    "quoted_post",
-    "reposted_post",
-    "gif_url",
-    "poll_attachment",
-    "topic_tag",
-];
-
-/// `/{user}/mentions`: the media fields (facts §4.10), minus `owner`, which Graph only
-/// returns on the caller's own top-level posts (a mention is always someone else's post).
-pub(crate) const MENTIONS: &[&str] = &[
-    "id",
-    "media_product_type",
-    "media_type",
-    "media_url",
-    "permalink",
-    "username",
-    "text",
-    "timestamp",
-    "shortcode",
-    "thumbnail_url",
-    "children",
-    "is_quote_post",
-    "alt_text",
-    "link_attachment_url",
-    "has_replies",
-    "is_reply",
-    "is_reply_owned_by_me",
-    "root_post",
-    "replied_to",
-    "hide_status",
-    "reply_audience",
     "quoted_post",
     "reposted_post",
     "gif_url",
@@ -296,41 +213,9 @@ pub(crate) const MENTIONS: &[&str] = &[
     "profile_picture_url",
 ];
 
-/// `/profile_posts`: the user-posts fields minus `owner`.
-pub(crate) const PROFILE_POSTS: &[&str] = &[
-    "id",
-    "media_product_type",
-    "media_type",
-    "media_url",
-    "permalink",
-    "username",
-    "text",
-    "timestamp",
-    "shortcode",
-    "thumbnail_url",
-    "children",
-    "is_quote_post",
-    "alt_text",
-    "link_attachment_url",
-    "has_replies",
-    "is_reply",
-    "reply_audience",
-    "quoted_post",
-    "reposted_post",
-    "gif_url",
-    "poll_attachment",
-    "topic_tag",
-    "is_spoiler_media",
-    "text_entities",
-    "text_attachment",
-    "location_id",
-    "location",
-    "allowlisted_country_codes",
-    "ghost_post_status",
-    "ghost_post_expiration_timestamp",
-    "is_verified",
-    "profile_picture_url",
-];
+/// Fields of a text attachment.
+pub(crate) const TEXT_ATTACHMENT: &[&str] =
+    &["plaintext", "link_attachment_url", "text_with_styling_info"];
 
 /// Fields of a media container (`GET /{container-id}`).
 pub(crate) const CONTAINER: &[&str] = &["id", "status", "error_message"];
@@ -406,40 +291,35 @@ mod tests {
         assert!(parse(Some("a{b{c{d{e{f{g}}}}}}"), &[]).is_err());
     }
 
-    fn without<'a>(list: &[&'a str], drop: &[&str]) -> Vec<&'a str> {
-        list.iter().copied().filter(|f| !drop.contains(f)).collect()
-    }
-
     #[test]
-    fn endpoint_lists_relate_as_the_facts_sheet_says() {
-        let reply_only = [
-            "is_reply_owned_by_me",
-            "root_post",
-            "replied_to",
-            "hide_status",
-        ];
-        // User posts: the media fields minus the reply-only ones.
-        assert_eq!(USER_THREADS, without(MEDIA_GET, &reply_only));
-        // Profile posts: the user-post fields minus owner.
-        assert_eq!(PROFILE_POSTS, without(USER_THREADS, &["owner"]));
-        // Mentions: the media fields minus owner (never the caller's own post).
-        assert_eq!(MENTIONS, without(MEDIA_GET, &["owner"]));
-        // Pending replies: the reply list plus reply_approval_status.
-        assert_eq!(
-            without(PENDING, &["reply_approval_status"]),
-            REPLIES.to_vec()
-        );
-        // Keyword search and the reply listings are narrower than the media fields.
-        for f in SEARCH.iter().chain(REPLIES) {
-            assert!(MEDIA_GET.contains(f), "{f}");
-        }
-        assert!(!SEARCH.contains(&"owner") && !REPLIES.contains(&"owner"));
-    }
-
-    #[test]
-    fn unknown_field_is_rejected() {
-        let f = parse(Some("id,status"), &["id"]).expect("ok");
-        let e = check(&f, MEDIA_GET).expect_err("status is not a media field");
+    fn unknown_names_fail_or_are_skipped() {
+        let f = parse(Some("id,status,quoted_post{text,nope}"), &["id"]).expect("ok");
+        let e = resolve(f.clone(), Kind::Media, Unknown::Fail, &[])
+            .expect_err("status is not a media field");
         assert!(e.to_body("t").contains("nonexisting field (status)"));
+        let kept = resolve(f, Kind::Media, Unknown::Skip, &[]).expect("lenient");
+        let names: Vec<&str> = kept.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["id", "quoted_post"]);
+        let sub = kept[1].sub.as_ref().expect("expansion kept");
+        assert_eq!(sub.len(), 1, "the unknown nested name is dropped: {sub:?}");
+    }
+
+    #[test]
+    fn nested_names_are_checked_against_the_nested_object() {
+        let f = parse(Some("poll_attachment{total_votes,text}"), &["id"]).expect("ok");
+        let e = resolve(f, Kind::Media, Unknown::Fail, &[]).expect_err("text is no poll field");
+        assert!(e.to_body("t").contains("nonexisting field (text)"));
+        let f = parse(Some("location{name,city},text{x}"), &["id"]).expect("ok");
+        assert!(
+            resolve(f, Kind::Media, Unknown::Fail, &[]).is_ok(),
+            "scalar subs pass"
+        );
+    }
+
+    #[test]
+    fn omitted_fields_are_dropped_even_when_strict() {
+        let f = parse(Some("id,owner,text"), &["id"]).expect("ok");
+        let kept = resolve(f, Kind::Media, Unknown::Fail, &["owner"]).expect("ok");
+        assert!(!has(&kept, "owner") && has(&kept, "text"));
     }
 }

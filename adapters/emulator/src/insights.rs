@@ -2,14 +2,14 @@
 
 use serde_json::{Value, json};
 
-use crate::clock::format_timestamp;
+use crate::context::{Ctx, Reply};
 use crate::errors::ApiError;
 use crate::metrics;
 use crate::oauth;
 use crate::params::Params;
 use crate::rng::mix;
-use crate::server::{Ctx, Reply};
 use crate::state::{Post, ReadType, World};
+use crate::timestamps::format_timestamp;
 use crate::validation;
 
 /// Earliest accepted insights timestamp (2024-04-13).

@@ -3,7 +3,8 @@
 //! successful publishes carried this text".
 //!
 //! The ledger is the only log that grows without bound; clear it with
-//! [`crate::Admin::clear_ledger`] (or `DELETE /__admin/ledger`) in long runs.
+//! [`crate::Admin::clear_ledger`] (or `DELETE /__admin/ledger`) in long runs. Handlers append
+//! entries through the request context, which knows the fault that fired on the call.
 
 use serde::{Deserialize, Serialize};
 
@@ -65,37 +66,4 @@ impl LedgerEntry {
     pub fn succeeded(&self) -> bool {
         self.error_code.is_none() && self.http_status.is_none()
     }
-}
-
-/// Appends an entry for a finished call.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn record(
-    w: &mut crate::state::World,
-    operation: Operation,
-    user_id: &str,
-    target: Option<&str>,
-    result: &Result<u64, crate::errors::ApiError>,
-    text: Option<String>,
-    reply_to: Option<String>,
-    ctx: &crate::server::Ctx,
-) {
-    w.ledger_seq += 1;
-    let entry = LedgerEntry {
-        seq: w.ledger_seq,
-        at: w.now(),
-        operation,
-        user_id: Some(user_id.to_owned()),
-        target: target.map(str::to_owned),
-        result_id: result.as_ref().ok().map(u64::to_string),
-        error_code: result
-            .as_ref()
-            .err()
-            .and_then(crate::errors::ApiError::code),
-        http_status: result.as_ref().err().map(|e| e.status),
-        text,
-        reply_to,
-        fault: ctx.fx.label.clone(),
-        response_lost: result.is_ok() && ctx.fx.response_lost(),
-    };
-    w.ledger.push(entry);
 }

@@ -2,11 +2,13 @@
 //!
 //! A local, faithful Threads Graph API server for offline tests and demos: OAuth, the media
 //! container lifecycle, replies, mentions, search, insights, quotas, webhooks and Meta's
-//! deauthorize/data-deletion callbacks, all on a **virtual clock**, with **seeded fault
+//! deauthorize/data-deletion callbacks, all on a **movable clock**, with **seeded fault
 //! injection** and an **admin API** to script the world around the account under test.
 //!
-//! It is an independent reading of the API facts (it shares no code with the `threads-api`
-//! client), so a client tested against it catches mistakes instead of mirroring them.
+//! It is an independent reading of Meta's Threads API documentation
+//! (<https://developers.facebook.com/docs/threads>): it shares no code with the
+//! `threads-api` client, so a client tested against it catches mistakes instead of
+//! mirroring them.
 //!
 //! ## Quick start (in-process)
 //!
@@ -38,7 +40,8 @@
 //! ```
 //!
 //! From a shell: `cargo run -p threads-emulator -- --port 8787 --demo` starts the server,
-//! creates a demo app and user and prints their ids, secret and a token.
+//! creates a demo app and user and prints their ids, secret and a token. The binary's clock
+//! follows real time (see [Clock](#clock)).
 //!
 //! ## Protocol
 //!
@@ -55,24 +58,51 @@
 //!   codes such as `THREADS_API__LINK_LIMIT_EXCEEDED` are the error `message` (code 100).
 //! - Field selection: only `id` by default; `fields=` with nested expansion
 //!   (`poll_attachment{option_a,total_votes}`, `children{id,media_url}`,
-//!   `quoted_post{text}`); unknown fields fail with "Tried accessing nonexisting field".
-//!   As on Graph, a node (profile, post, container, location, nested post or location)
-//!   always carries its `id`, whatever the selection; list wrappers and objects without
-//!   an id (profile lookups, publishing limits, poll attachments) do not. Each list endpoint
-//!   takes its documented field list (`/mentions`: the media fields without `owner`;
-//!   `/profile_posts`: the user-post fields without `owner`).
+//!   `quoted_post{text}`). Meta's per-endpoint field lists say what each endpoint can
+//!   *return*, not what may be *asked*: Meta's own request collection asks the list
+//!   endpoints for fields outside their page's list
+//!   (<https://github.com/fbsamples/threads_api/blob/main/postman/threads-api.postman_collection.json>).
+//!   So the media list endpoints (`/{user}/threads`, `/ghost_posts`, `/replies`,
+//!   `/conversation`, `/pending_replies`, `/{user}/replies`, `/mentions`,
+//!   `/keyword_search`, `/profile_posts`) never fail on a field name: each post carries the
+//!   asked fields that apply to it, and names that are unknown or do not apply are left
+//!   out. `GET /{media-id}` fails with code 100 "Tried accessing nonexisting field (name)"
+//!   only for a name that is no field of a media object at all (`status` on a published
+//!   post, `gif_attachment`); a media field that does not apply to the post (`root_post` on
+//!   a top-level post) is left out there too. What applies: `owner` only on the caller's
+//!   own top-level posts, and never from `/keyword_search` ("The owner field is excluded
+//!   and will not be returned": <https://developers.facebook.com/docs/threads/keyword-search>);
+//!   `reply_audience` and `allowlisted_country_codes` only to the owner; reply fields
+//!   (`root_post`, `replied_to`, `hide_status`, `is_reply_owned_by_me`) only on replies;
+//!   `reply_approval_status` only on replies awaiting approval; media, poll, location,
+//!   ghost and attachment fields only on posts that have them. Containers, profiles,
+//!   locations, `profile_lookup` and the publishing limit check names strictly. As on
+//!   Graph, a node (profile, post, container, location, nested post or location) always
+//!   carries its `id`, whatever the selection; list wrappers and objects without an id
+//!   (profile lookups, publishing limits, poll attachments) do not.
 //! - Lists: opaque cursors, `limit` (default 25, capped at 100), `before` XOR `after`,
 //!   `since`/`until` (Unix or date; `since` ≥ 2023-07-05, `until` ≤ now, `since` < `until`).
 //!
-//! ## Virtual clock
+//! ## Clock
 //!
-//! Time starts at [`EmulatorBuilder::start_time`] (default 2026-01-01T00:00:00Z) and only
-//! moves with [`Admin::advance`] / [`Admin::set_time`]. Token lifetimes (code 1 h,
-//! short-lived 1 h, long-lived 60 days, refresh after 24 h; the permission grant ends 90 days
-//! after authorization, a refresh extends it for public profiles only, and a token whose
-//! grant has ended fails with 190/463 like an expired one), container processing
-//! ([`ProcessingDelays`]) and 24 h expiry, rolling 24 h quotas, ghost post archiving,
-//! insights growth and webhook retries all read it.
+//! The emulator runs on the workspace's time abstraction, [`Clock`]. In process, the
+//! default is a [`ManualClock`] at [`DEFAULT_START`] (2026-01-01T00:00:00Z, or
+//! [`EmulatorBuilder::start_time`]) that only moves with [`Admin::advance`] /
+//! [`Admin::set_time`]. [`EmulatorBuilder::clock`] takes any clock instead: give the
+//! emulator the same `Arc<ManualClock>` as the stores and pipelines of a test, and one
+//! `advance` moves them all (the admin calls move that clock itself); give it
+//! [`SystemClock`] and time passes in real time, the admin calls adding an offset. The
+//! binary uses the real-time clock by default, so clients that poll container status see
+//! containers finish and fresh tokens are fresh to `debug_token` readers; `--manual-clock`
+//! (with `--start-time`) gives it the manual clock. Time is whole Unix seconds.
+//!
+//! Token lifetimes (code 1 h, short-lived 1 h, long-lived 60 days, refresh after 24 h; the
+//! permission grant ends 90 days after authorization, a refresh extends it for public
+//! profiles only, and a token whose grant has ended fails with 190/463 like an expired
+//! one), container processing ([`ProcessingDelays`]) and 24 h expiry, rolling 24 h quotas,
+//! ghost post archiving, insights growth and webhook retries all read this clock. With
+//! automatic webhook delivery and a clock that passes on its own, due retries go out within
+//! a second.
 //!
 //! ## Media fetch
 //!
@@ -123,7 +153,7 @@
 //! `mentions`, `publish`, `delete`) use the Threads envelope and are signed with
 //! `X-Hub-Signature-256` over the exact body. Delivery is manual
 //! ([`Admin::deliver_webhooks`]) or automatic ([`DeliveryMode`]); retries back off on the
-//! virtual clock. [`Admin::fire_callback`] sends a deauthorize or data-deletion
+//! emulator's clock. [`Admin::fire_callback`] sends a deauthorize or data-deletion
 //! `signed_request`.
 //!
 //! ## Memory and concurrency
@@ -137,10 +167,13 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod admin;
+mod app_usage;
 mod audience;
 mod callbacks;
 mod clock;
 mod containers;
+mod context;
+mod delivery;
 mod errors;
 mod faults;
 mod fields;
@@ -158,7 +191,9 @@ mod rng;
 mod search;
 mod server;
 mod state;
+mod timestamps;
 mod validation;
+mod webhook_queue;
 mod webhooks;
 
 use std::net::SocketAddr;
@@ -172,17 +207,20 @@ pub use admin::{
     WebhookSpec,
 };
 pub use callbacks::{CallbackKind, CallbackOutcome, signed_request};
-pub use clock::{DEFAULT_START, format_timestamp};
+pub use clock::DEFAULT_START;
 pub use errors::Error;
 pub use faults::{Endpoint, FaultAction, FaultRule};
 pub use ledger::{LedgerEntry, Operation};
 pub use media::{MAX_IMAGE_BYTES, MAX_VIDEO_BYTES, MediaFetch};
 pub use oauth::ALL_SCOPES;
 pub use state::{ProcessingDelays, RepublishBehaviour};
+pub use timestamps::format_timestamp;
+pub use token_crypto::{Clock, ManualClock, SystemClock};
 pub use validation::threads_text_length;
-pub use webhooks::{DeliveryMode, DeliveryRecord, DeliveryReport, signature_header};
+pub use webhook_queue::{DeliveryMode, DeliveryRecord, DeliveryReport, signature_header};
 
-use server::Shared;
+use clock::{EmulatorClock, Source};
+use context::Shared;
 use state::{Config, World};
 
 /// Entry point: `Emulator::builder()`.
@@ -190,8 +228,9 @@ use state::{Config, World};
 pub struct Emulator;
 
 impl Emulator {
-    /// A builder with defaults: seed 0, start 2026-01-01T00:00:00Z, `127.0.0.1:0` (a free
-    /// port), default processing delays, manual webhook delivery.
+    /// A builder with defaults: seed 0, a manual clock at [`DEFAULT_START`]
+    /// (2026-01-01T00:00:00Z), `127.0.0.1:0` (a free port), default processing delays,
+    /// manual webhook delivery.
     pub fn builder() -> EmulatorBuilder {
         EmulatorBuilder::default()
     }
@@ -201,7 +240,8 @@ impl Emulator {
 #[derive(Debug, Clone)]
 pub struct EmulatorBuilder {
     seed: u64,
-    start_time: i64,
+    clock: Option<Source>,
+    start_time: Option<i64>,
     addr: SocketAddr,
     delays: ProcessingDelays,
     delivery: DeliveryMode,
@@ -213,7 +253,8 @@ impl Default for EmulatorBuilder {
     fn default() -> Self {
         Self {
             seed: 0,
-            start_time: DEFAULT_START,
+            clock: None,
+            start_time: None,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             delays: ProcessingDelays::default(),
             delivery: DeliveryMode::Manual,
@@ -230,9 +271,45 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Virtual start time (Unix seconds).
+    /// The clock the emulator reads (default: a fresh [`ManualClock`] at
+    /// [`DEFAULT_START`]).
+    ///
+    /// Pass the same `Arc<ManualClock>` to the emulator and to the other components of a
+    /// test (stores, pipelines): moving that clock moves them all, and
+    /// [`Admin::advance`] / [`Admin::set_time`] move that clock itself. A `ManualClock`
+    /// given by value or in an `Arc` is recognised as movable; any other clock — including
+    /// an `Arc<dyn Clock>`, whose concrete type is hidden — is only read, and the admin
+    /// calls keep an offset on top of it. [`SystemClock`] gives an emulator whose time
+    /// passes in real time (what the binary does by default).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use chrono::{TimeDelta, TimeZone, Utc};
+    /// use threads_emulator::{Clock, Emulator, ManualClock};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), threads_emulator::Error> {
+    /// let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap()));
+    /// let emu = Emulator::builder().clock(Arc::clone(&clock)).start().await?;
+    /// clock.advance(TimeDelta::hours(1)); // the emulator sees it
+    /// assert_eq!(emu.admin().now(), clock.now().timestamp());
+    /// emu.admin().advance(60); // and the shared clock moves with the admin call
+    /// assert_eq!(clock.now(), Utc.with_ymd_and_hms(2026, 3, 1, 1, 1, 0).unwrap());
+    /// # emu.shutdown().await;
+    /// # Ok(()) }
+    /// ```
+    pub fn clock<C: Clock + 'static>(mut self, clock: C) -> Self {
+        self.clock = Some(Source::of(clock));
+        self
+    }
+
+    /// The emulator's time when it starts (Unix seconds). With the default clock this is
+    /// where the manual clock starts (default [`DEFAULT_START`]). With a clock given to
+    /// [`EmulatorBuilder::clock`], a `ManualClock` is set to this time at start and any other
+    /// clock gets the offset that makes it read this time (then time passes from there);
+    /// without `start_time` such a clock is used as it stands.
     pub fn start_time(mut self, unix: i64) -> Self {
-        self.start_time = unix;
+        self.start_time = Some(unix);
         self
     }
 
@@ -284,34 +361,47 @@ impl EmulatorBuilder {
             .timeout(std::time::Duration::from_secs(10))
             .build()
             .map_err(Error::Http)?;
+        let clock = match self.clock {
+            None => EmulatorClock::manual(self.start_time.unwrap_or(DEFAULT_START)),
+            Some(source) => EmulatorClock::new(source, self.start_time),
+        };
+        // A clock that passes on its own makes retries due without anyone calling: the
+        // delivery task then also looks for due events every second.
+        let tick = !clock.is_manual();
         let world = World::new(
             self.seed,
-            self.start_time,
+            clock,
             Config {
                 delays: self.delays,
                 republish: self.republish,
                 media_fetch: self.media_fetch,
             },
         );
+        let auto_deliver = self.delivery == DeliveryMode::Automatic;
         let shared = Arc::new(Shared {
             world: Mutex::new(world),
             http,
             notify: tokio::sync::Notify::new(),
             base_url: base_url.clone(),
-            mode: self.delivery,
+            auto_deliver,
         });
         let (tx, rx) = oneshot::channel::<()>();
         let app = server::router(shared.clone());
         let mut shutdown_rx = rx;
         let webhook_shared = shared.clone();
         let (wtx, mut wrx) = oneshot::channel::<()>();
-        let webhook_task = (self.delivery == DeliveryMode::Automatic).then(|| {
+        let webhook_task = auto_deliver.then(|| {
             tokio::spawn(async move {
+                let mut ticker = tokio::time::interval(std::time::Duration::from_secs(1));
+                ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {
                     tokio::select! {
                         _ = &mut wrx => break,
                         _ = webhook_shared.notify.notified() => {
-                            server::deliver_pending(&webhook_shared).await;
+                            delivery::deliver_pending(&webhook_shared).await;
+                        }
+                        _ = ticker.tick(), if tick => {
+                            delivery::deliver_pending(&webhook_shared).await;
                         }
                     }
                 }

@@ -2,9 +2,9 @@
 
 use clap::Parser;
 use secrecy::ExposeSecret;
-use threads_emulator::{AppSpec, DeliveryMode, Emulator, TokenSpec, UserSpec};
+use threads_emulator::{AppSpec, DeliveryMode, Emulator, SystemClock, TokenSpec, UserSpec};
 
-/// A local Threads Graph API emulator with virtual time, webhooks and fault injection.
+/// A local Threads Graph API emulator with a movable clock, webhooks and fault injection.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
@@ -17,9 +17,16 @@ struct Args {
     /// Seed for faults, ids and tokens.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Virtual start time (Unix seconds).
-    #[arg(long, default_value_t = threads_emulator::DEFAULT_START)]
-    start_time: i64,
+    /// Freeze the clock: time only moves through the admin API (`POST /__admin/clock/advance`
+    /// and `/clock/set`), as in the in-process library. Without it the clock follows real
+    /// time, and the admin API jumps it by an offset.
+    #[arg(long)]
+    manual_clock: bool,
+    /// The emulator's time at start (Unix seconds). With `--manual-clock` the default is
+    /// 2026-01-01T00:00:00Z; with the real-time clock the default is now, and a given start
+    /// time runs on from there in real time.
+    #[arg(long)]
+    start_time: Option<i64>,
     /// Deliver webhooks automatically instead of on `POST /__admin/webhooks/deliver`.
     #[arg(long)]
     auto_webhooks: bool,
@@ -31,9 +38,14 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow_free::Result {
     let args = Args::parse();
-    let emu = Emulator::builder()
-        .seed(args.seed)
-        .start_time(args.start_time)
+    let mut builder = Emulator::builder().seed(args.seed);
+    if !args.manual_clock {
+        builder = builder.clock(SystemClock);
+    }
+    if let Some(t) = args.start_time {
+        builder = builder.start_time(t);
+    }
+    let emu = builder
         .bind(std::net::SocketAddr::new(args.host, args.port))
         .webhook_delivery(if args.auto_webhooks {
             DeliveryMode::Automatic
@@ -44,6 +56,15 @@ async fn main() -> anyhow_free::Result {
         .await?;
     println!("threads-emulator listening on {}", emu.base_url());
     println!("authorize page: {}", emu.authorize_url());
+    let clock = if emu.admin().clock_is_manual() {
+        "manual (moves only through the admin API)"
+    } else {
+        "real time"
+    };
+    println!(
+        "clock:      {clock}, now {}",
+        threads_emulator::format_timestamp(emu.admin().now())
+    );
     if args.demo {
         let admin = emu.admin();
         let app = admin.create_app(AppSpec {

@@ -1,7 +1,9 @@
 //! Optional media fetch: when [`MediaFetch::Fetch`] is on, the emulator downloads the
 //! `image_url` / `video_url` of every IMAGE and VIDEO container and checks what can be
-//! checked from the bytes (threads-api-facts §6). A failed check puts the container in
-//! `ERROR` with the `error_message` Meta reports.
+//! checked from the bytes against Meta's image and video specifications
+//! (<https://developers.facebook.com/docs/threads/overview>). A failed check puts the
+//! container in `ERROR` with one of the `error_message` values of
+//! <https://developers.facebook.com/docs/threads/troubleshooting>.
 //!
 //! Checks:
 //! - images: JPEG or PNG by magic bytes, at most 8 MB, aspect ratio at most 10:1 (read from

@@ -1,16 +1,18 @@
 //! OAuth: the authorize page, code exchange, long-lived exchange, refresh, app tokens,
-//! `debug_token`, and token checks with per-endpoint scopes (facts §1–§2).
+//! `debug_token`, and token checks with per-endpoint scopes. Lifetimes and flows follow
+//! <https://developers.facebook.com/docs/threads/get-started/get-access-tokens-and-permissions>
+//! and <https://developers.facebook.com/docs/threads/get-started/long-lived-tokens>.
 
 use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use crate::clock::format_timestamp;
+use crate::context::Reply;
 use crate::errors::{ApiError, ErrorType};
 use crate::faults::Effects;
 use crate::params::Params;
-use crate::server::Reply;
 use crate::state::{CodeRec, TokenKind, TokenRec, World};
+use crate::timestamps::format_timestamp;
 
 /// Lifetime of an authorization code.
 pub(crate) const CODE_TTL: i64 = 3_600;
@@ -23,7 +25,8 @@ pub(crate) const GRANT_TTL: i64 = 90 * 86_400;
 /// Minimum age of a long-lived token before it can be refreshed.
 pub(crate) const REFRESH_MIN_AGE: i64 = 86_400;
 
-/// Every scope the emulator knows (facts §2).
+/// Every scope the emulator knows: the Threads permissions of
+/// <https://developers.facebook.com/docs/permissions> (the `threads_*` entries).
 pub const ALL_SCOPES: &[&str] = &[
     "threads_basic",
     "threads_content_publish",
@@ -546,7 +549,7 @@ mod tests {
     fn dead_tokens_are_purged_so_memory_stays_bounded() {
         let mut w = World::new(
             1,
-            crate::clock::DEFAULT_START,
+            crate::clock::EmulatorClock::manual(crate::clock::DEFAULT_START),
             Config {
                 delays: ProcessingDelays::default(),
                 republish: RepublishBehaviour::Reject,
@@ -583,7 +586,7 @@ mod tests {
     fn app_token_shorthand() {
         let mut w = World::new(
             1,
-            crate::clock::DEFAULT_START,
+            crate::clock::EmulatorClock::manual(crate::clock::DEFAULT_START),
             Config {
                 delays: ProcessingDelays::default(),
                 republish: RepublishBehaviour::Reject,

@@ -1,12 +1,14 @@
-//! Cursor pagination and the `since`/`until` rules shared by every list endpoint (facts §5).
+//! Cursor pagination and the `since`/`until` rules shared by every list endpoint, as the
+//! list parameters of <https://developers.facebook.com/docs/threads/reference/user> give
+//! them.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-use crate::clock::parse_time_param;
 use crate::errors::ApiError;
 use crate::params::Params;
+use crate::timestamps::parse_time_param;
 
 /// Earliest accepted `since` (2023-07-05).
 pub(crate) const MIN_SINCE: i64 = 1_688_540_400;

@@ -3,16 +3,16 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::clock::format_timestamp;
+use crate::context::{Call, Ctx, Reply};
 use crate::errors::ApiError;
-use crate::fields::{self, Field};
+use crate::fields::{self, Field, Kind, Unknown};
 use crate::ledger::Operation;
 use crate::oauth::{self, Auth};
 use crate::paging;
 use crate::params::Params;
 use crate::rng::mix;
-use crate::server::{Ctx, Reply};
 use crate::state::{Approval, Content, Post, Quota, ReadType, World};
+use crate::timestamps::format_timestamp;
 use crate::webhooks::{self, permalink};
 
 const SHORTCODE_ALPHABET: &[u8] =
@@ -86,31 +86,17 @@ fn id_obj(id: u64) -> Value {
 }
 
 /// A referenced post: `{id}` by default, or an expansion with the media fields.
-fn reference(
-    w: &World,
-    id: u64,
-    sub: Option<&Vec<Field>>,
-    viewer: &str,
-    depth: usize,
-) -> Result<Value, ApiError> {
-    match sub {
-        None => Ok(id_obj(id)),
-        Some(sel) => {
-            fields::check(sel, fields::MEDIA_GET)?;
-            match w.posts.get(&id) {
-                Some(p) if can_see(w, p, viewer) && depth < 3 => {
-                    render(w, p, viewer, sel, depth + 1)
-                }
-                _ => Ok(id_obj(id)),
-            }
+fn reference(w: &World, id: u64, sub: Option<&Vec<Field>>, viewer: &str, depth: usize) -> Value {
+    match (sub, w.posts.get(&id)) {
+        (Some(sel), Some(p)) if can_see(w, p, viewer) && depth < 3 => {
+            render(w, p, viewer, sel, depth + 1)
         }
+        _ => id_obj(id),
     }
 }
 
-fn poll_value(w: &World, post: &Post, sub: Option<&Vec<Field>>) -> Result<Option<Value>, ApiError> {
-    let Some(poll) = &post.content.poll else {
-        return Ok(None);
-    };
+fn poll_value(w: &World, post: &Post, sub: Option<&Vec<Field>>) -> Option<Value> {
+    let poll = post.content.poll.as_ref()?;
     let age_min = ((w.now() - post.timestamp).max(0) / 60) as u64;
     let total = (age_min.min(24 * 60) * (1 + mix(post.id) % 5)) / 3;
     let weights: Vec<u64> = (0..poll.options.len())
@@ -136,43 +122,35 @@ fn poll_value(w: &World, post: &Post, sub: Option<&Vec<Field>>) -> Result<Option
         "expiration_timestamp".into(),
         json!(format_timestamp(poll.expires_at)),
     );
-    select(m, sub, fields::POLL).map(Some)
+    Some(select(m, sub))
 }
 
-/// Keeps only the `sub` fields of an object (all when `sub` is `None`).
-fn select(
-    m: Map<String, Value>,
-    sub: Option<&Vec<Field>>,
-    allowed: &[&str],
-) -> Result<Value, ApiError> {
+/// Keeps only the `sub` fields of an object (all when `sub` is `None`). The selection was
+/// matched against the object's fields beforehand ([`fields::resolve`]).
+fn select(m: Map<String, Value>, sub: Option<&Vec<Field>>) -> Value {
     match sub {
-        None => Ok(Value::Object(m)),
+        None => Value::Object(m),
         Some(sel) => {
-            fields::check(sel, allowed)?;
             let mut out = Map::new();
             for f in sel {
                 if let Some(v) = m.get(&f.name) {
                     out.insert(f.name.clone(), v.clone());
                 }
             }
-            Ok(Value::Object(out))
+            Value::Object(out)
         }
     }
 }
 
 /// Like [`select`], for a node: Graph always returns a node's `id`, even when the
 /// selection leaves it out.
-pub(crate) fn select_node(
-    m: Map<String, Value>,
-    sub: Option<&Vec<Field>>,
-    allowed: &[&str],
-) -> Result<Value, ApiError> {
+pub(crate) fn select_node(m: Map<String, Value>, sub: Option<&Vec<Field>>) -> Value {
     let id = m.get("id").cloned();
-    let mut v = select(m, sub, allowed)?;
+    let mut v = select(m, sub);
     if let (Value::Object(out), Some(id)) = (&mut v, id) {
         out.entry("id").or_insert(id);
     }
-    Ok(v)
+    v
 }
 
 pub(crate) fn location_value(w: &World, id: u64) -> Option<Map<String, Value>> {
@@ -189,16 +167,10 @@ pub(crate) fn location_value(w: &World, id: u64) -> Option<Map<String, Value>> {
     Some(m)
 }
 
-/// Renders `post` for `viewer` with the selected fields (already checked against the
-/// endpoint's list). Fields that do not apply to this post are left out, as Graph does;
-/// `id` is always included, as Graph does for every node.
-pub(crate) fn render(
-    w: &World,
-    post: &Post,
-    viewer: &str,
-    sel: &[Field],
-    depth: usize,
-) -> Result<Value, ApiError> {
+/// Renders `post` for `viewer` with the selected fields (already matched against the media
+/// fields by [`fields::resolve`]). Fields that do not apply to this post or this viewer are
+/// left out, as Graph does; `id` is always included, as Graph does for every node.
+pub(crate) fn render(w: &World, post: &Post, viewer: &str, sel: &[Field], depth: usize) -> Value {
     let c = &post.content;
     let author = w.users.get(&post.owner);
     let username = author.map(|u| u.username.clone()).unwrap_or_default();
@@ -233,7 +205,7 @@ pub(crate) fn render(
                 if post.read_type == ReadType::CarouselAlbum {
                     let mut data = Vec::new();
                     for id in &c.children {
-                        data.push(reference(w, *id, sub, viewer, depth)?);
+                        data.push(reference(w, *id, sub, viewer, depth));
                     }
                     Some(json!({"data": data}))
                 } else {
@@ -241,14 +213,8 @@ pub(crate) fn render(
                 }
             }
             "is_quote_post" => Some(json!(c.quote_post_id.is_some())),
-            "quoted_post" => match c.quote_post_id {
-                Some(q) => Some(reference(w, q, sub, viewer, depth)?),
-                None => None,
-            },
-            "reposted_post" => match post.reposted {
-                Some(r) => Some(reference(w, r, sub, viewer, depth)?),
-                None => None,
-            },
+            "quoted_post" => c.quote_post_id.map(|q| reference(w, q, sub, viewer, depth)),
+            "reposted_post" => post.reposted.map(|r| reference(w, r, sub, viewer, depth)),
             "alt_text" => c.alt_text.clone().map(Value::from),
             "link_attachment_url" => c
                 .link_attachment
@@ -264,14 +230,8 @@ pub(crate) fn render(
             "has_replies" => Some(json!(!direct_replies(w, post.id, viewer).is_empty())),
             "is_reply" => Some(json!(post.is_reply())),
             "is_reply_owned_by_me" => post.is_reply().then(|| json!(post.owner == viewer)),
-            "root_post" => match post.root {
-                Some(r) => Some(reference(w, r, sub, viewer, depth)?),
-                None => None,
-            },
-            "replied_to" => match c.reply_to {
-                Some(r) => Some(reference(w, r, sub, viewer, depth)?),
-                None => None,
-            },
+            "root_post" => post.root.map(|r| reference(w, r, sub, viewer, depth)),
+            "replied_to" => c.reply_to.map(|r| reference(w, r, sub, viewer, depth)),
             "hide_status" => post.is_reply().then(|| json!(hide_status(w, post))),
             "reply_audience" => (post.owner == viewer && post.read_type != ReadType::RepostFacade)
                 .then(|| json!(c.reply_audience)),
@@ -281,7 +241,7 @@ pub(crate) fn render(
                 _ => None,
             },
             "gif_url" => c.gif_url.clone().map(Value::from),
-            "poll_attachment" => poll_value(w, post, sub)?,
+            "poll_attachment" => poll_value(w, post, sub),
             "topic_tag" => c.topic_tag.clone().map(Value::from),
             "is_spoiler_media" => Some(json!(c.is_spoiler_media)),
             "text_entities" => (!c.text_entities.is_empty()).then(|| {
@@ -293,21 +253,17 @@ pub(crate) fn render(
                 json!({"data": data})
             }),
             "text_attachment" => match &c.text_attachment {
-                Some(Value::Object(o)) => Some(select(
-                    o.clone(),
-                    sub,
-                    &["plaintext", "link_attachment_url", "text_with_styling_info"],
-                )?),
+                Some(Value::Object(o)) => Some(select(o.clone(), sub)),
                 _ => None,
             },
             "location_id" => c.location_id.map(|l| json!(l.to_string())),
-            "location" => match c.location_id.and_then(|l| location_value(w, l)) {
-                Some(loc) => Some(match sub {
+            "location" => c
+                .location_id
+                .and_then(|l| location_value(w, l))
+                .map(|loc| match sub {
                     None => json!({"id": loc.get("id").cloned().unwrap_or(Value::Null)}),
-                    Some(_) => select_node(loc, sub, fields::LOCATION)?,
+                    Some(_) => select_node(loc, sub),
                 }),
-                None => None,
-            },
             "allowlisted_country_codes" => {
                 (post.owner == viewer && !c.allowlisted.is_empty()).then(|| json!(c.allowlisted))
             }
@@ -330,17 +286,22 @@ pub(crate) fn render(
         }
     }
     m.entry("id").or_insert_with(|| json!(post.id.to_string()));
-    Ok(Value::Object(m))
+    Value::Object(m)
 }
 
-/// Parses `fields`, checks them against `allowed`, and enforces the `reply_audience` scope.
+/// Parses `fields` for media objects and enforces the `reply_audience` scope. `GET
+/// /{media-id}` passes [`Unknown::Fail`]: a name that is no media field at all fails with
+/// code 100. The list endpoints pass [`Unknown::Skip`]: unknown names are left out instead,
+/// as is everything in `omit` (fields the endpoint never returns). Media fields that do
+/// not apply to a post are left out by [`render`] in both cases.
 pub(crate) fn media_fields(
     p: &Params,
     auth: &Auth,
-    allowed: &[&str],
+    unknown: Unknown,
+    omit: &[&str],
 ) -> Result<Vec<Field>, ApiError> {
     let sel = fields::parse(p.get("fields"), &["id"])?;
-    fields::check(&sel, allowed)?;
+    let sel = fields::resolve(sel, Kind::Media, unknown, omit)?;
     if fields::has(&sel, "reply_audience") {
         auth.require("threads_read_replies")?;
     }
@@ -358,15 +319,15 @@ pub(crate) fn list_response(
     sel: &[Field],
     p: &Params,
     ctx: &Ctx,
-) -> Result<Value, ApiError> {
+) -> Value {
     let page = paging::cut(ids, req, desc);
-    let mut data = Vec::with_capacity(page.ids.len());
-    for id in &page.ids {
-        if let Some(post) = w.posts.get(id) {
-            data.push(render(w, post, viewer, sel, 0)?);
-        }
-    }
-    Ok(paging::envelope(data, &page, p, &ctx.base_url))
+    let data = page
+        .ids
+        .iter()
+        .filter_map(|id| w.posts.get(id))
+        .map(|post| render(w, post, viewer, sel, 0))
+        .collect();
+    paging::envelope(data, &page, p, &ctx.base_url)
 }
 
 /// `GET /{id}`: a post, a container, a location, or the caller's own profile.
@@ -386,8 +347,8 @@ pub(crate) fn get_object(
         if !can_see(w, post, &auth.user_id) {
             return Err(ApiError::unsupported("get", id));
         }
-        let sel = media_fields(p, &auth, fields::MEDIA_GET)?;
-        return Ok(Reply::Json(render(w, post, &auth.user_id, &sel, 0)?));
+        let sel = media_fields(p, &auth, Unknown::Fail, &[])?;
+        return Ok(Reply::Json(render(w, post, &auth.user_id, &sel, 0)));
     }
     if let Some(c) = w.containers.get(&num) {
         if c.owner != auth.user_id {
@@ -417,8 +378,9 @@ pub(crate) fn get_object(
     }
     if w.locations.contains_key(&num) {
         let sel = fields::parse(p.get("fields"), &["id"])?;
+        let sel = fields::resolve(sel, Kind::Location, Unknown::Fail, &[])?;
         let loc = location_value(w, num).unwrap_or_default();
-        return Ok(Reply::Json(select_node(loc, Some(&sel), fields::LOCATION)?));
+        return Ok(Reply::Json(select_node(loc, Some(&sel))));
     }
     Err(ApiError::unsupported("get", id))
 }
@@ -432,7 +394,7 @@ pub(crate) fn list_threads(
 ) -> Result<Reply, ApiError> {
     let auth = oauth::user_auth(w, p, &ctx.fx)?;
     auth.user_segment(user, "get")?;
-    let sel = media_fields(p, &auth, fields::USER_THREADS)?;
+    let sel = media_fields(p, &auth, Unknown::Skip, &[])?;
     let req = paging::page_req(p, w.now())?;
     let ids: Vec<u64> = w
         .posts
@@ -452,7 +414,7 @@ pub(crate) fn list_threads(
         &sel,
         p,
         ctx,
-    )?))
+    )))
 }
 
 /// `GET /{user}/ghost_posts`.
@@ -464,7 +426,7 @@ pub(crate) fn ghost_posts(
 ) -> Result<Reply, ApiError> {
     let auth = oauth::user_auth(w, p, &ctx.fx)?;
     auth.user_segment(user, "get")?;
-    let sel = media_fields(p, &auth, fields::USER_THREADS)?;
+    let sel = media_fields(p, &auth, Unknown::Skip, &[])?;
     let req = paging::page_req(p, w.now())?;
     let ids: Vec<u64> = w
         .posts
@@ -483,7 +445,7 @@ pub(crate) fn ghost_posts(
         &sel,
         p,
         ctx,
-    )?))
+    )))
 }
 
 /// `DELETE /{media}`.
@@ -506,15 +468,10 @@ pub(crate) fn delete(w: &mut World, p: &Params, ctx: &Ctx, id: &str) -> Result<R
         webhooks::on_deleted(w, &post);
         Ok(num)
     })();
-    crate::ledger::record(
+    ctx.record(
         w,
-        Operation::Delete,
-        &auth.user_id,
-        Some(id),
+        Call::new(Operation::Delete, &auth.user_id, Some(id)),
         &result,
-        None,
-        None,
-        ctx,
     );
     let num = result?;
     Ok(Reply::Json(
@@ -561,15 +518,10 @@ pub(crate) fn repost(w: &mut World, p: &Params, ctx: &Ctx, id: &str) -> Result<R
         );
         Ok(new_id)
     })();
-    crate::ledger::record(
+    ctx.record(
         w,
-        Operation::Repost,
-        &auth.user_id,
-        Some(id),
+        Call::new(Operation::Repost, &auth.user_id, Some(id)),
         &result,
-        None,
-        None,
-        ctx,
     );
     Ok(Reply::Json(json!({"id": result?.to_string()})))
 }

@@ -2,11 +2,11 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::context::{Ctx, Reply};
 use crate::errors::ApiError;
 use crate::fields;
 use crate::oauth::{self, Auth};
 use crate::params::Params;
-use crate::server::{Ctx, Reply};
 use crate::state::{Quota, World};
 
 /// `GET /me` (or the caller's own id). The `id` is always included.

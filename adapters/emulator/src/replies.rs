@@ -3,14 +3,14 @@
 
 use serde_json::json;
 
+use crate::context::{Call, Ctx, Reply};
 use crate::errors::ApiError;
-use crate::fields;
+use crate::fields::Unknown;
 use crate::ledger::Operation;
 use crate::oauth;
 use crate::paging;
 use crate::params::Params;
 use crate::posts::{can_see, direct_replies, list_response, media_fields};
-use crate::server::{Ctx, Reply};
 use crate::state::{Approval, World};
 use crate::webhooks::mentioned_user_ids;
 
@@ -37,7 +37,7 @@ pub(crate) fn replies(w: &mut World, p: &Params, ctx: &Ctx, id: &str) -> Result<
     let auth = oauth::user_auth(w, p, &ctx.fx)?;
     auth.require("threads_read_replies")?;
     let post = target_post(w, id, &auth.user_id, "get")?;
-    let sel = media_fields(p, &auth, fields::REPLIES)?;
+    let sel = media_fields(p, &auth, Unknown::Skip, &[])?;
     let req = paging::page_req(p, w.now())?;
     let (ids, desc) = ordered(direct_replies(w, post, &auth.user_id), p)?;
     Ok(Reply::Json(list_response(
@@ -49,7 +49,7 @@ pub(crate) fn replies(w: &mut World, p: &Params, ctx: &Ctx, id: &str) -> Result<
         &sel,
         p,
         ctx,
-    )?))
+    )))
 }
 
 /// `GET /{media}/conversation`: every reply below the post, flattened.
@@ -62,7 +62,7 @@ pub(crate) fn conversation(
     let auth = oauth::user_auth(w, p, &ctx.fx)?;
     auth.require("threads_read_replies")?;
     let post = target_post(w, id, &auth.user_id, "get")?;
-    let sel = media_fields(p, &auth, fields::REPLIES)?;
+    let sel = media_fields(p, &auth, Unknown::Skip, &[])?;
     let req = paging::page_req(p, w.now())?;
     let mut all = Vec::new();
     let mut frontier = vec![post];
@@ -84,7 +84,7 @@ pub(crate) fn conversation(
         &sel,
         p,
         ctx,
-    )?))
+    )))
 }
 
 /// `GET /{media}/pending_replies`.
@@ -95,7 +95,7 @@ pub(crate) fn pending(w: &mut World, p: &Params, ctx: &Ctx, id: &str) -> Result<
     if w.posts.get(&post).is_none_or(|x| x.owner != auth.user_id) {
         return Err(ApiError::unsupported("get", id));
     }
-    let sel = media_fields(p, &auth, fields::PENDING)?;
+    let sel = media_fields(p, &auth, Unknown::Skip, &[])?;
     let req = paging::page_req(p, w.now())?;
     let filter = match p.non_empty("approval_status") {
         None => None,
@@ -128,7 +128,7 @@ pub(crate) fn pending(w: &mut World, p: &Params, ctx: &Ctx, id: &str) -> Result<
         &sel,
         p,
         ctx,
-    )?))
+    )))
 }
 
 /// `GET /{user}/replies`: replies the user wrote.
@@ -141,7 +141,7 @@ pub(crate) fn user_replies(
     let auth = oauth::user_auth(w, p, &ctx.fx)?;
     auth.user_segment(user, "get")?;
     auth.require("threads_read_replies")?;
-    let sel = media_fields(p, &auth, fields::REPLIES)?;
+    let sel = media_fields(p, &auth, Unknown::Skip, &[])?;
     let req = paging::page_req(p, w.now())?;
     let ids: Vec<u64> = w
         .posts
@@ -160,7 +160,7 @@ pub(crate) fn user_replies(
         &sel,
         p,
         ctx,
-    )?))
+    )))
 }
 
 /// `POST /{reply}/manage_reply` with `hide=true|false`.
@@ -199,15 +199,10 @@ pub(crate) fn manage_reply(
         }
         Ok(num)
     })();
-    crate::ledger::record(
+    ctx.record(
         w,
-        Operation::ManageReply,
-        &auth.user_id,
-        Some(id),
+        Call::new(Operation::ManageReply, &auth.user_id, Some(id)),
         &result,
-        None,
-        None,
-        ctx,
     );
     result?;
     Ok(Reply::Json(json!({"success": true})))
@@ -249,15 +244,10 @@ pub(crate) fn manage_pending(
         }
         Ok(num)
     })();
-    crate::ledger::record(
+    ctx.record(
         w,
-        Operation::ManagePendingReply,
-        &auth.user_id,
-        Some(id),
+        Call::new(Operation::ManagePendingReply, &auth.user_id, Some(id)),
         &result,
-        None,
-        None,
-        ctx,
     );
     result?;
     Ok(Reply::Json(json!({"success": true})))
@@ -273,7 +263,7 @@ pub(crate) fn mentions(
     let auth = oauth::user_auth(w, p, &ctx.fx)?;
     auth.user_segment(user, "get")?;
     auth.require("threads_manage_mentions")?;
-    let sel = media_fields(p, &auth, fields::MENTIONS)?;
+    let sel = media_fields(p, &auth, Unknown::Skip, &[])?;
     let req = paging::page_req(p, w.now())?;
     let me = auth.user_id.clone();
     let ids: Vec<u64> = w
@@ -293,5 +283,5 @@ pub(crate) fn mentions(
         .collect();
     Ok(Reply::Json(list_response(
         w, &ids, &req, true, &me, &sel, p, ctx,
-    )?))
+    )))
 }

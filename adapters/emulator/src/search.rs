@@ -3,8 +3,9 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::context::{Ctx, Reply};
 use crate::errors::ApiError;
-use crate::fields;
+use crate::fields::{self, Kind, Unknown};
 use crate::metrics;
 use crate::oauth;
 use crate::paging;
@@ -12,8 +13,11 @@ use crate::params::Params;
 use crate::posts::{
     can_see, ghost_archived, list_response, location_value, media_fields, render, select_node,
 };
-use crate::server::{Ctx, Reply};
 use crate::state::{Quota, ReadType, World};
+
+/// Fields `/keyword_search` never returns: "The owner field is excluded and will not be
+/// returned" (<https://developers.facebook.com/docs/threads/keyword-search>).
+const SEARCH_OMITS: &[&str] = &["owner"];
 
 /// Accounts standard access can resolve with profile discovery.
 const OFFICIAL: &[&str] = &["meta", "threads", "instagram", "facebook"];
@@ -71,7 +75,7 @@ pub(crate) fn keyword_search(w: &mut World, p: &Params, ctx: &Ctx) -> Result<Rep
             )
         }
     };
-    let sel = media_fields(p, &auth, fields::SEARCH)?;
+    let sel = media_fields(p, &auth, Unknown::Skip, SEARCH_OMITS)?;
     let req = paging::page_req(p, w.now())?;
     w.quota_check(&auth.user_id, Quota::KeywordSearch)?;
     let own_only = !advanced(w, &auth.app_id);
@@ -121,12 +125,12 @@ pub(crate) fn keyword_search(w: &mut World, p: &Params, ctx: &Ctx) -> Result<Rep
         u.recent_searches.truncate(20);
     }
     let page = paging::cut_positional(&ids, &req);
-    let mut data = Vec::new();
-    for id in &page.ids {
-        if let Some(post) = w.posts.get(id) {
-            data.push(render(w, post, &viewer, &sel, 0)?);
-        }
-    }
+    let data = page
+        .ids
+        .iter()
+        .filter_map(|id| w.posts.get(id))
+        .map(|post| render(w, post, &viewer, &sel, 0))
+        .collect();
     Ok(Reply::Json(paging::envelope(data, &page, p, &ctx.base_url)))
 }
 
@@ -229,7 +233,7 @@ pub(crate) fn profile_posts(w: &mut World, p: &Params, ctx: &Ctx) -> Result<Repl
     let auth = oauth::user_auth(w, p, &ctx.fx)?;
     auth.require("threads_profile_discovery")?;
     let username = p.required("username")?.to_owned();
-    let sel = media_fields(p, &auth, fields::PROFILE_POSTS)?;
+    let sel = media_fields(p, &auth, Unknown::Skip, &[])?;
     let req = paging::page_req(p, w.now())?;
     w.quota_check(&auth.user_id, Quota::ProfileLookup)?;
     let target = discoverable(w, &auth.app_id, &username)?;
@@ -246,7 +250,7 @@ pub(crate) fn profile_posts(w: &mut World, p: &Params, ctx: &Ctx) -> Result<Repl
     let viewer = auth.user_id.clone();
     Ok(Reply::Json(list_response(
         w, &ids, &req, true, &viewer, &sel, p, ctx,
-    )?))
+    )))
 }
 
 fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
@@ -298,7 +302,7 @@ pub(crate) fn location_search(w: &mut World, p: &Params, ctx: &Ctx) -> Result<Re
         ));
     }
     let sel = fields::parse(p.get("fields"), fields::LOCATION)?;
-    fields::check(&sel, fields::LOCATION)?;
+    let sel = fields::resolve(sel, Kind::Location, Unknown::Fail, &[])?;
     w.quota_take(&auth.user_id, Quota::LocationSearch)?;
     let restricted = !advanced(w, &auth.app_id);
     let mut hits: Vec<(f64, u64)> = w
@@ -325,7 +329,7 @@ pub(crate) fn location_search(w: &mut World, p: &Params, ctx: &Ctx) -> Result<Re
         .into_iter()
         .take(25)
         .filter_map(|(_, id)| location_value(w, id))
-        .map(|m| select_node(m, Some(&sel), fields::LOCATION))
-        .collect::<Result<_, _>>()?;
+        .map(|m| select_node(m, Some(&sel)))
+        .collect();
     Ok(Reply::Json(json!({"data": data})))
 }

@@ -1,8 +1,8 @@
-//! The HTTP side: one fallback handler parses the request, routes it (paths are served
-//! unversioned and under `/v1.0`), rolls the fault rules, runs the endpoint under the world
-//! lock and writes the response.
+//! The router: one fallback handler parses the request, routes it (paths are served
+//! unversioned and under `/v1.0`; `/__admin/` goes to the admin API), rolls the fault rules,
+//! runs the endpoint handler under the world lock and writes the response.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -11,53 +11,16 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use bytes::Bytes;
-use serde_json::Value;
 
+use crate::context::{Call, Ctx, Reply, Shared};
 use crate::errors::{ApiError, ErrorType};
 use crate::faults::{self, Effects, Endpoint};
 use crate::ledger::Operation;
 use crate::params::{self, Params};
 use crate::state::World;
-use crate::webhooks::{self, DeliveryMode, DeliveryReport};
-use crate::{admin, containers, insights, media, oauth, posts, profile, replies, search};
-
-/// State shared by the handlers, the admin handle and the webhook task.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    pub(crate) world: Mutex<World>,
-    pub(crate) http: reqwest::Client,
-    pub(crate) notify: tokio::sync::Notify,
-    pub(crate) base_url: String,
-    pub(crate) mode: DeliveryMode,
-}
-
-impl Shared {
-    /// Locks the world. A poisoned lock (a panic while holding it) is recovered: the world
-    /// is plain data and every handler leaves it consistent between statements.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, World> {
-        self.world.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub(crate) fn wake_webhooks(&self) {
-        if self.mode == DeliveryMode::Automatic {
-            self.notify.notify_one();
-        }
-    }
-}
-
-/// Per-request context handed to endpoint functions.
-#[derive(Debug)]
-pub(crate) struct Ctx {
-    pub(crate) base_url: String,
-    pub(crate) fx: Effects,
-}
-
-/// A successful endpoint result.
-#[derive(Debug)]
-pub(crate) enum Reply {
-    Json(Value),
-    Redirect(String),
-}
+use crate::{
+    admin, app_usage, containers, insights, media, oauth, posts, profile, replies, search,
+};
 
 /// The router: everything goes through one fallback handler.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -295,7 +258,7 @@ fn run(w: &mut World, r: Route, segs: &[&str], p: &Params, ctx: &Ctx) -> Result<
 
 async fn entry(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     if req.uri().path().starts_with("/__admin") {
-        return admin::handle(&shared, req).await;
+        return admin::http::handle(&shared, req).await;
     }
     let p = match params::extract(req).await {
         Ok(p) => p,
@@ -336,7 +299,7 @@ async fn entry(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     };
     let (mut response, queued, usage, fetches) = {
         let mut w = shared.lock();
-        let usage = w.app_usage(p.token.as_deref());
+        let usage = app_usage::count_call(&mut w, p.token.as_deref());
         let response = match injected {
             Some(e) => {
                 if let Some(op) = r.operation() {
@@ -346,20 +309,17 @@ async fn entry(State(shared): State<Arc<Shared>>, req: Request) -> Response {
                         .and_then(|t| w.tokens.get(t))
                         .map(|t| t.user_id.clone())
                         .unwrap_or_default();
-                    crate::ledger::record(
-                        &mut w,
-                        op,
-                        &user,
-                        match op {
-                            Operation::Publish => p.get("creation_id"),
-                            Operation::CreateContainer => None,
-                            _ => segs.first().copied(),
-                        },
-                        &Err(e.clone()),
-                        p.get("text").map(str::to_owned),
-                        p.get("reply_to_id").map(str::to_owned),
-                        &ctx,
-                    );
+                    let target = match op {
+                        Operation::Publish => p.get("creation_id"),
+                        Operation::CreateContainer => None,
+                        _ => segs.first().copied(),
+                    };
+                    let call = Call {
+                        text: p.get("text").map(str::to_owned),
+                        reply_to: p.get("reply_to_id").map(str::to_owned),
+                        ..Call::new(op, &user, target)
+                    };
+                    ctx.record(&mut w, call, &Err(e.clone()));
                 }
                 error_response(&mut w, &e)
             }
@@ -410,30 +370,6 @@ async fn cut_off(response: Response) -> Response {
     let mut parts = parts;
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from_stream(futures::stream::iter(chunks)))
-}
-
-/// Delivers every due webhook event (see [`crate::webhooks`]).
-pub(crate) async fn deliver_pending(shared: &Shared) -> DeliveryReport {
-    let due = webhooks::take_due(&mut shared.lock());
-    let mut report = DeliveryReport::default();
-    for o in due {
-        report.attempted += 1;
-        let status = webhooks::send(&shared.http, &o).await;
-        let dup = if o.duplicate {
-            Some(webhooks::send(&shared.http, &o).await)
-        } else {
-            None
-        };
-        let (delivered, dropped) = webhooks::settle(&mut shared.lock(), o, status, dup);
-        if delivered {
-            report.delivered += 1;
-        } else if dropped {
-            report.dropped += 1;
-        } else {
-            report.retrying += 1;
-        }
-    }
-    report
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! Everything the emulator holds. One [`World`] value sits behind one `std::sync::Mutex` in
-//! [`crate::server::Shared`]: every request locks it once (never across an `.await`), so
+//! [`crate::context::Shared`]: every request locks it once (never across an `.await`), so
 //! each API call is atomic with respect to the others. That is simple and fast enough for a
 //! test server (see the `emulator_get` bench).
 
@@ -7,17 +7,17 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use serde_json::Value;
 
-use crate::clock::VirtualClock;
+use crate::clock::EmulatorClock;
 use crate::errors::{ApiError, ErrorType};
 use crate::faults::FaultRule;
 use crate::ledger::LedgerEntry;
 use crate::rng::SeededRng;
-use crate::webhooks::WebhookQueue;
+use crate::webhook_queue::WebhookQueue;
 
 /// First numeric id handed out (17 digits, like real Threads ids).
 const FIRST_ID: u64 = 17_841_400_000_000_001;
 
-/// Container processing delays on the virtual clock, per media type.
+/// Container processing delays on the emulator's clock, per media type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ProcessingDelays {
     /// Seconds before a TEXT container is FINISHED (real API: immediate).
@@ -332,8 +332,7 @@ pub(crate) struct Config {
 /// The whole emulated world.
 #[derive(Debug)]
 pub(crate) struct World {
-    pub(crate) clock: VirtualClock,
-    pub(crate) start_time: i64,
+    pub(crate) clock: EmulatorClock,
     pub(crate) seed: u64,
     pub(crate) rng: SeededRng,
     pub(crate) fault_rng: SeededRng,
@@ -368,10 +367,9 @@ pub(crate) struct World {
 }
 
 impl World {
-    pub(crate) fn new(seed: u64, start_time: i64, config: Config) -> Self {
+    pub(crate) fn new(seed: u64, clock: EmulatorClock, config: Config) -> Self {
         let mut w = Self {
-            clock: VirtualClock::new(start_time),
-            start_time,
+            clock,
             seed,
             rng: SeededRng::new(seed ^ 0x0005_eed0_f704_3e25),
             fault_rng: SeededRng::new(seed),
@@ -598,39 +596,10 @@ impl World {
     }
 }
 
-/// Daily call budget per app (4,800 × the impressions floor of 10).
-const CALL_BUDGET: u64 = 48_000;
-
-impl World {
-    /// Counts one call for the app owning `token` and returns the `X-App-Usage` value:
-    /// percentages of the rolling 24 h budget (Graph's header; optional for clients).
-    pub(crate) fn app_usage(&mut self, token: Option<&str>) -> Option<String> {
-        let token = token?;
-        let app = match self.tokens.get(token) {
-            Some(t) => t.app_id.clone(),
-            None => crate::oauth::app_token(self, token)?,
-        };
-        let hour = self.now().div_euclid(3_600);
-        let buckets = self.app_calls.entry(app).or_default();
-        match buckets.back_mut() {
-            Some((h, n)) if *h == hour => *n += 1,
-            _ => buckets.push_back((hour, 1)),
-        }
-        while buckets.front().is_some_and(|(h, _)| *h <= hour - 24) || buckets.len() > 24 {
-            buckets.pop_front();
-        }
-        let calls: u64 = buckets.iter().map(|(_, n)| n).sum();
-        let pct = (calls * 100 / CALL_BUDGET).min(100);
-        Some(format!(
-            "{{\"call_count\":{pct},\"total_cputime\":{},\"total_time\":{}}}",
-            pct / 2,
-            pct / 2
-        ))
-    }
-}
-
-/// The error sent when a rolling quota is exhausted. The real code is unconfirmed (facts
-/// §7.2); the emulator uses code 613 ("custom rate limit"), not transient, with a message
+/// The error sent when a rolling quota is exhausted. Meta's rate-limiting page gives the
+/// quotas (<https://developers.facebook.com/docs/threads/overview#rate-limiting>) but not
+/// the error a call over one gets, so the code is a guess: 613 ("Calls to this api have
+/// exceeded the rate limit", Graph's custom rate-limit code), not transient, with a message
 /// naming the quota.
 pub(crate) fn quota_error(quota: Quota) -> ApiError {
     let what = match quota {

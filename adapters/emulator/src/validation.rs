@@ -1,5 +1,7 @@
-//! Content rules of facts §4.3 and §6: text length (emoji count as their UTF-8 bytes),
-//! unique links, topic tags, country codes.
+//! Content rules of a post: text length (500, emoji counted as their UTF-8 bytes:
+//! <https://developers.facebook.com/docs/threads/posts>), unique links (at most 5:
+//! <https://developers.facebook.com/docs/threads/create-posts/text-attachments>), topic tags
+//! and country codes.
 
 use unicode_properties::UnicodeEmoji;
 use unicode_segmentation::UnicodeSegmentation;

@@ -1,129 +1,26 @@
-//! Webhook subscriptions, event payloads (the Threads envelope of facts §8.5), signing
-//! (`X-Hub-Signature-256: sha256=<hex>` over the exact body) and delivery with retries.
+//! Webhook events: the payloads Threads sends for `publish`, `replies`, `mentions` and
+//! `delete` (the envelope `{app_id, topic, target_id, time, subscription_id, has_uid_field,
+//! values: {value, field}}`), queued for every subscribed app that the user authorized with
+//! the field's scope, and the retry schedule of failed deliveries.
 //!
 //! Events are queued inside the world when they happen. They go out when
 //! [`crate::Admin::deliver_webhooks`] is called, or automatically (a background task) when
-//! the emulator was built with [`DeliveryMode::Automatic`]. A failed delivery is retried on
-//! the **virtual** clock: again at the next delivery pass, then after 1 min, 5 min, 30 min,
-//! 2 h, 6 h and every 12 h, and dropped 36 h after the event. Advance the clock and deliver
-//! again to drive retries without waiting.
+//! the emulator was built with [`DeliveryMode::Automatic`](crate::DeliveryMode). A failed
+//! delivery is retried on the emulator's clock: again at the next delivery pass, then after
+//! 1 min, 5 min, 30 min, 2 h, 6 h and every 12 h, and dropped 36 h after the event. Advance
+//! the clock and deliver again to drive retries without waiting.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::VecDeque;
 
-use hmac::{Hmac, KeyInit, Mac};
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sha2::Sha256;
 
-use crate::clock::format_timestamp;
 use crate::state::{Post, World};
+use crate::timestamps::format_timestamp;
+use crate::webhook_queue::{
+    BACKOFF, DeliveryRecord, GIVE_UP_AFTER, Outgoing, PendingDelivery, signature_header,
+};
 
-/// How queued webhook events leave the emulator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryMode {
-    /// Only when [`crate::Admin::deliver_webhooks`] (or `POST /__admin/webhooks/deliver`)
-    /// is called. Deterministic; the default.
-    #[default]
-    Manual,
-    /// A background task delivers as soon as events are queued and whenever the clock moves.
-    Automatic,
-}
-
-/// Retry delays (virtual seconds) after the 1st, 2nd, ... failure.
-const BACKOFF: [i64; 7] = [0, 60, 300, 1_800, 7_200, 21_600, 43_200];
-/// Events older than this are dropped instead of retried.
-const GIVE_UP_AFTER: i64 = 36 * 3_600;
-/// Delivery records kept for inspection.
-const MAX_RECORDS: usize = 1_000;
-
-/// A webhook subscription of one app.
-#[derive(Debug, Clone)]
-pub(crate) struct Subscription {
-    pub(crate) id: String,
-    pub(crate) callback_url: String,
-    pub(crate) fields: BTreeSet<String>,
-    /// Signing secret overriding the app secret (to test secret rotation).
-    pub(crate) secret: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct PendingDelivery {
-    pub(crate) id: u64,
-    pub(crate) app_id: String,
-    pub(crate) field: String,
-    pub(crate) body: String,
-    pub(crate) attempts: u32,
-    pub(crate) due: i64,
-    pub(crate) created: i64,
-}
-
-/// One delivery attempt, as kept for inspection.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeliveryRecord {
-    /// Event id (stable across retries and duplicates of one event).
-    pub event_id: u64,
-    /// The app whose subscription received it.
-    pub app_id: String,
-    /// `replies`, `mentions`, `publish` or `delete`.
-    pub field: String,
-    /// The exact body sent.
-    pub body: String,
-    /// The `X-Hub-Signature-256` header value sent.
-    pub signature: String,
-    /// Attempt number, from 1.
-    pub attempt: u32,
-    /// HTTP status of the callback's answer (`None` when the call failed).
-    pub status: Option<u16>,
-    /// True when the callback answered 2xx.
-    pub delivered: bool,
-    /// True when this was a deliberate duplicate.
-    pub duplicate: bool,
-    /// Virtual time of the attempt.
-    pub at: i64,
-}
-
-/// What one delivery pass did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeliveryReport {
-    /// Events attempted (duplicates not counted).
-    pub attempted: usize,
-    /// Events acknowledged with 2xx.
-    pub delivered: usize,
-    /// Events that failed and will be retried.
-    pub retrying: usize,
-    /// Events given up (older than 36 h).
-    pub dropped: usize,
-}
-
-/// Queued events, subscriptions and delivery records.
-#[derive(Debug, Default)]
-pub(crate) struct WebhookQueue {
-    pub(crate) subs: HashMap<String, Subscription>,
-    pub(crate) pending: VecDeque<PendingDelivery>,
-    pub(crate) records: VecDeque<DeliveryRecord>,
-    pub(crate) duplicate_next: u32,
-    pub(crate) duplicate_rate: f64,
-    pub(crate) next_event: u64,
-}
-
-impl WebhookQueue {
-    pub(crate) fn record(&mut self, r: DeliveryRecord) {
-        if self.records.len() >= MAX_RECORDS {
-            self.records.pop_front();
-        }
-        self.records.push_back(r);
-    }
-}
-
-/// `sha256=<lower-case hex HMAC-SHA256(secret, body)>`.
-pub fn signature_header(app_secret: &str, body: &[u8]) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(app_secret.as_bytes())
-        .expect("HMAC accepts keys of any length");
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
-}
-
+/// The public URL of a post.
 pub(crate) fn permalink(username: &str, shortcode: &str) -> String {
     format!("https://www.threads.com/@{username}/post/{shortcode}")
 }
@@ -345,15 +242,6 @@ pub(crate) fn on_deleted(w: &mut World, p: &Post) {
     enqueue(w, "delete", &p.owner.clone(), &p.id.to_string(), v);
 }
 
-/// One delivery about to be sent (built under the lock, sent outside it).
-#[derive(Debug, Clone)]
-pub(crate) struct Outgoing {
-    pub(crate) pending: PendingDelivery,
-    pub(crate) url: String,
-    pub(crate) signature: String,
-    pub(crate) duplicate: bool,
-}
-
 /// Takes every due delivery out of the queue.
 pub(crate) fn take_due(w: &mut World) -> Vec<Outgoing> {
     let now = w.now();
@@ -385,19 +273,6 @@ pub(crate) fn take_due(w: &mut World) -> Vec<Outgoing> {
     }
     w.webhooks.pending = keep;
     out
-}
-
-/// Sends one delivery; returns the HTTP status, if any.
-pub(crate) async fn send(http: &reqwest::Client, o: &Outgoing) -> Option<u16> {
-    let res = http
-        .post(&o.url)
-        .header("Content-Type", "application/json")
-        .header("X-Hub-Signature-256", &o.signature)
-        .body(o.pending.body.clone())
-        .send()
-        .await
-        .ok()?;
-    Some(res.status().as_u16())
 }
 
 /// Records the outcome of one delivery and reschedules failures. Returns whether it was
@@ -442,40 +317,4 @@ pub(crate) fn settle(
     o.pending.due = now + BACKOFF[idx];
     w.webhooks.pending.push_back(o.pending);
     (false, false)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn delivery_records_are_capped() {
-        let mut q = WebhookQueue::default();
-        for i in 0..(MAX_RECORDS as u64 + 50) {
-            q.record(DeliveryRecord {
-                event_id: i,
-                app_id: "1".into(),
-                field: "publish".into(),
-                body: "{}".into(),
-                signature: String::new(),
-                attempt: 1,
-                status: Some(200),
-                delivered: true,
-                duplicate: false,
-                at: 0,
-            });
-        }
-        assert_eq!(q.records.len(), MAX_RECORDS);
-        assert_eq!(q.records.front().map(|r| r.event_id), Some(50));
-    }
-
-    #[test]
-    fn signature_matches_known_vector() {
-        // RFC 4231 test case 2.
-        let sig = signature_header("Jefe", b"what do ya want for nothing?");
-        assert_eq!(
-            sig,
-            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-        );
-    }
 }

@@ -1,5 +1,7 @@
-//! The 90-day permission grant (facts §1.4, §1.7): a refresh extends it for public
-//! profiles only; once it ends, calls fail with 190 like an expired token.
+//! The 90-day permission grant
+//! (<https://developers.facebook.com/docs/threads/get-started/long-lived-tokens>): a refresh
+//! extends it for public profiles only; once it ends, calls fail with 190 like an expired
+//! token.
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Media fetch (`MediaFetch::Fetch`): the emulator downloads image / video URLs from a tiny
-//! local server and checks format, size, aspect ratio and duration (facts §6).
+//! local server and checks format, size, aspect ratio and duration against Meta's media
+//! specifications (<https://developers.facebook.com/docs/threads/overview>).
 
 mod common;
 

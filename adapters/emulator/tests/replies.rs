@@ -330,12 +330,15 @@ async fn mentions() {
         .get("/me/mentions", &[("fields", "id,text,username")])
         .await;
     assert_eq!(s, 200, "{v}");
-    assert_eq!(ids(&v), vec![m1]);
+    assert_eq!(ids(&v), vec![m1.clone()]);
     assert_eq!(v["data"][0]["username"], "bob");
+    // Asking for `owner` is fine (Meta's request collection does it on `/me/mentions`:
+    // https://github.com/fbsamples/threads_api/blob/main/postman/threads-api.postman_collection.json),
+    // but `owner` is only shown on the caller's own top-level posts
+    // (https://developers.facebook.com/docs/threads/threads-media), and a mention is always
+    // someone else's post, so it never comes back.
     let (s, v) = e.get("/me/mentions", &[("fields", "owner")]).await;
-    assert_eq!(
-        (s, code(&v)),
-        (400, 100),
-        "owner is never returned by mentions"
-    );
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(ids(&v), vec![m1]);
+    assert!(v["data"][0].get("owner").is_none(), "{v}");
 }

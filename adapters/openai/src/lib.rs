@@ -43,7 +43,7 @@
 //! | [`organization`](OpenAiProviderBuilder::organization), [`project`](OpenAiProviderBuilder::project) | none | sent as `OpenAI-Organization` / `OpenAI-Project` |
 //! | [`token_limit_field`](OpenAiProviderBuilder::token_limit_field) | `max_completion_tokens` | see [`TokenLimitField`] |
 //! | [`http_client`](OpenAiProviderBuilder::http_client) | a client without redirects | share your pool and proxy settings |
-//! | [`retry`](OpenAiProviderBuilder::retry) | [`RetryPolicy::default`] | 3 attempts |
+//! | [`retry`](OpenAiProviderBuilder::retry) | [`RetryPolicy::default`] | 3 attempts, 500 ms base, 10 s cap, server waits up to 30 s |
 //! | [`timeout`](OpenAiProviderBuilder::timeout) | [`DEFAULT_TIMEOUT`] (120 s) | per attempt |
 //! | [`name`](OpenAiProviderBuilder::name) | [`DEFAULT_NAME`] (`"openai"`) | what [`LlmProvider::name`](persona_core::LlmProvider::name) reports |
 //!
@@ -56,7 +56,7 @@
 //!     .base_url("http://localhost:8080/v1")        // llama.cpp's llama-server
 //!     .model("qwen2.5-7b-instruct")
 //!     .token_limit_field(TokenLimitField::MaxTokens)
-//!     .retry(RetryPolicy::default().with_max_attempts(2))
+//!     .retry(RetryPolicy { max_attempts: 2, ..RetryPolicy::default() })
 //!     .timeout(Duration::from_secs(300))
 //!     .build()?;
 //! # Ok(())
@@ -117,7 +117,13 @@
 //! the server's `retry-after-ms` / `retry-after` (seconds or HTTP date) when
 //! present, else jittered exponential backoff. `x-should-retry: true|false`
 //! from the server overrides the status-based decision. A 429 caused by an
-//! exhausted quota (`insufficient_quota`) is never retried.
+//! exhausted quota (`insufficient_quota`) is never retried. When the server
+//! asks for a longer wait than
+//! [`max_retry_after`](RetryPolicy::max_retry_after), the call fails at once
+//! with `RateLimited { retry_after }` so a scheduler can park the job.
+//!
+//! The policy, the header parsing and the retry loop come from the
+//! [`llm_http`] crate, shared with `llm-anthropic`.
 //!
 //! ## Error mapping
 //!
@@ -165,9 +171,9 @@ mod provider;
 mod wire;
 
 pub use error::Error;
-/// The retry policy, shared with the other providers through
-/// [`persona_core::provider::retry`].
-pub use persona_core::provider::retry::RetryPolicy;
+/// The retry policy, shared with the other HTTP providers through
+/// [`llm_http`].
+pub use llm_http::RetryPolicy;
 pub use provider::{
     DEFAULT_BASE_URL, DEFAULT_MODEL, DEFAULT_NAME, DEFAULT_TIMEOUT, OpenAiProvider,
     OpenAiProviderBuilder, TokenLimitField,

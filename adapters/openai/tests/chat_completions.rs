@@ -13,11 +13,12 @@ const KEY: &str = "sk-test-0123456789abcdef";
 
 /// Fast retries so no test waits for real backoff.
 fn fast_retry() -> RetryPolicy {
-    RetryPolicy::default()
-        .with_max_attempts(3)
-        .with_base_delay(Duration::from_millis(1))
-        .with_max_delay(Duration::from_millis(2))
-        .with_max_retry_after(Duration::from_secs(5))
+    RetryPolicy {
+        max_attempts: 3,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(2),
+        max_retry_after: Duration::from_secs(5),
+    }
 }
 
 fn provider(server: &MockServer) -> OpenAiProvider {
@@ -752,7 +753,10 @@ async fn timeouts_are_retried_and_end_as_transient() {
         .await;
     let provider = OpenAiProvider::builder(KEY)
         .base_url(format!("{}/v1", server.uri()))
-        .retry(fast_retry().with_max_attempts(2))
+        .retry(RetryPolicy {
+            max_attempts: 2,
+            ..fast_retry()
+        })
         .timeout(Duration::from_millis(30))
         .build()
         .unwrap();

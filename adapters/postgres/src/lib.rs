@@ -75,8 +75,10 @@
 //! The store logic (every trait, its SQL and row decoding) lives in
 //! [`store_sql`], shared with `store-sqlite`: [`PgStore`] is
 //! [`SqlStore`]`<`[`PgBackend`]`>`. This crate holds what is PostgreSQL's own:
-//! the pool, options, migrations, the claim statement, the quota advisory lock,
-//! and binding/decoding with sqlx's PostgreSQL driver. The pool
+//! the pool, options, the migration files and the locked transaction they are
+//! applied in (the loop itself is [`store_sql::apply_migrations`]), the claim
+//! statement, the quota advisory lock, and binding/decoding with sqlx's
+//! PostgreSQL driver. The pool
 //! ([`pool`](PgBackend::pool)) is callable on the store directly.
 //!
 //! ## Storage layout

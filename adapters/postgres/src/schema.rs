@@ -1,8 +1,6 @@
 //! Embedded migrations and the schema-version guard.
 
-use std::collections::HashMap;
-
-use sqlx::migrate::{Migrate, MigrateError, Migrator};
+use sqlx::migrate::Migrator;
 use sqlx::{PgConnection, Postgres, Transaction};
 
 use crate::error::Error;
@@ -67,47 +65,9 @@ pub(crate) async fn migrate(mut tx: Transaction<'static, Postgres>) -> Result<()
         .await
         .map_err(Error::database("taking the migration lock"))?;
     guard(&mut tx).await?;
-    let conn: &mut PgConnection = &mut tx;
-    let migrator = migrator();
-    conn.ensure_migrations_table(MIGRATIONS_TABLE)
+    store_sql::apply_migrations(&mut *tx, &migrator(), MIGRATIONS_TABLE)
         .await
         .map_err(Error::Migrate)?;
-    if let Some(version) = conn
-        .dirty_version(MIGRATIONS_TABLE)
-        .await
-        .map_err(Error::Migrate)?
-    {
-        return Err(Error::Migrate(MigrateError::Dirty(version)));
-    }
-    let applied: HashMap<i64, Vec<u8>> = conn
-        .list_applied_migrations(MIGRATIONS_TABLE)
-        .await
-        .map_err(Error::Migrate)?
-        .into_iter()
-        .map(|m| (m.version, m.checksum.into_owned()))
-        .collect();
-    if let Some(unknown) = applied.keys().find(|v| !migrator.version_exists(**v)) {
-        return Err(Error::Migrate(MigrateError::VersionMissing(*unknown)));
-    }
-    for migration in migrator.iter() {
-        if migration.migration_type.is_down_migration() {
-            continue;
-        }
-        match applied.get(&migration.version) {
-            Some(checksum) if **checksum != *migration.checksum => {
-                return Err(Error::Migrate(MigrateError::VersionMismatch(
-                    migration.version,
-                )));
-            }
-            Some(_) => {}
-            // Runs in a savepoint of this transaction.
-            None => {
-                conn.apply(MIGRATIONS_TABLE, migration)
-                    .await
-                    .map_err(Error::Migrate)?;
-            }
-        }
-    }
     tx.commit()
         .await
         .map_err(Error::database("committing the migrations"))

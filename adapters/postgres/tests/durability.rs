@@ -1,5 +1,5 @@
-//! RELIABILITY §6 item 17: "commit returns → SIGKILL → restart" loses no
-//! committed schedule.
+//! "Commit returns → SIGKILL → restart" loses no committed schedule: a write
+//! whose call returned survives the writer being killed at any moment.
 //!
 //! The loop itself (writer, acknowledgements, kill plan, checks) is
 //! `store_traits::conformance::durability`; this file supplies the PostgreSQL
@@ -21,7 +21,7 @@
 //!
 //! Environment (besides `TEST_DATABASE_URL` and `REQUIRE_POSTGRES_TESTS`):
 //! - `DURABILITY_ITERATIONS` (default [`DEFAULT_ITERATIONS`]): kill/restart cycles;
-//!   RELIABILITY §6 item 17 asks for 1,000;
+//!   CI runs 1,000;
 //! - `DURABILITY_SEED` (decimal or `0x` hex, default
 //!   `store_traits::conformance::durability::DEFAULT_SEED`): the seed of the
 //!   kill schedule, printed so a failing run can be replayed (the kill moments

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use async_trait::async_trait;
-use store_traits::{BoxError, Error};
+use store_traits::{BoxError, Error, RecordKind};
 
 use crate::value::{Query, Row};
 
@@ -66,6 +66,21 @@ impl std::error::Error for DbError {
 /// `.map_err(db("reading a job"))`.
 pub fn db(context: &'static str) -> impl FnOnce(DbError) -> Error {
     move |error| error.into_store_error(context)
+}
+
+/// Maps a failed insert: a unique violation means the record exists.
+pub(crate) fn exists_or(
+    kind: RecordKind,
+    id: impl ToString,
+    context: &'static str,
+) -> impl FnOnce(DbError) -> Error {
+    move |e| {
+        if e.is_unique_violation() {
+            Error::already_exists(kind, id)
+        } else {
+            e.into_store_error(context)
+        }
+    }
 }
 
 /// Runs statements: a pool (each statement on any connection, in autocommit),

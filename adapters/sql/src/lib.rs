@@ -24,7 +24,19 @@
 //! snapshot transactions), schema migrations, dialect fragments (row locks,
 //! text-set membership, "no limit") and the job-claim statement, the one place
 //! where SQLite (a single writer) and PostgreSQL (`FOR UPDATE SKIP LOCKED`)
-//! need different SQL.
+//! need different SQL. Both backends ship their schema as sqlx migrations
+//! and apply them with one loop, [`apply_migrations`]; a backend supplies
+//! its migration files, the transaction and the lock around it.
+//!
+//! ## Layout
+//!
+//! Each store trait is implemented in `src/store/<module>.rs`, where
+//! `<module>` is the name of the trait's module in `store-traits` (`account`,
+//! `token`, `persona`, `source`, `draft`, `conversation`, `publish`,
+//! `insight`, `audit`, `oauth_state`, `inbox`, `quota`, `queue`, `privacy`).
+//! Conversions between records and column values are in `codec`, the typed
+//! value layer in `value`, statements and driver errors in `exec`, the
+//! migration loop in `migrate`.
 //!
 //! ## Guarantees the shared logic relies on
 //!
@@ -51,10 +63,12 @@
 mod backend;
 mod codec;
 mod exec;
+mod migrate;
 mod store;
 mod value;
 
 pub use backend::{Backend, Claim, InMemory, JOB_COLUMNS, LEASE_EXHAUSTED, Open, job_columns_of};
 pub use exec::{DbError, Executor, Transaction, db};
+pub use migrate::apply_migrations;
 pub use store::SqlStore;
 pub use value::{Cell, DecodeError, FromCell, Param, Query, Row};

@@ -92,8 +92,10 @@
 //! The store logic (every trait, its SQL and row decoding) lives in
 //! [`store_sql`], shared with `store-postgres`: [`SqliteStore`] is
 //! [`SqlStore`]`<`[`SqliteBackend`]`>`. This crate holds what is SQLite's own:
-//! the connections (one writer, a pool of readers), options, migrations, the
-//! claim transaction, and binding/decoding with sqlx's SQLite driver.
+//! the connections (one writer, a pool of readers), options, the migration
+//! files and the write transaction they are applied in (the loop itself is
+//! [`store_sql::apply_migrations`]), the claim transaction, and
+//! binding/decoding with sqlx's SQLite driver.
 //! SQLite-specific methods such as
 //! [`connection_settings`](SqliteBackend::connection_settings) are callable on
 //! the store directly.

@@ -1,8 +1,6 @@
 //! Embedded migrations and the schema-version guard.
 
-use std::collections::HashMap;
-
-use sqlx::migrate::{Migrate, MigrateError, Migrator};
+use sqlx::migrate::Migrator;
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 
 use crate::error::Error;
@@ -58,47 +56,9 @@ pub(crate) async fn guard(conn: &mut SqliteConnection) -> Result<(), Error> {
 /// inspect it (`--table-name store_sqlite_migrations` is not needed for reading).
 pub(crate) async fn migrate(mut tx: Transaction<'static, Sqlite>) -> Result<(), Error> {
     guard(&mut tx).await?;
-    let conn: &mut SqliteConnection = &mut tx;
-    let migrator = migrator();
-    conn.ensure_migrations_table(MIGRATIONS_TABLE)
+    store_sql::apply_migrations(&mut *tx, &migrator(), MIGRATIONS_TABLE)
         .await
         .map_err(Error::Migrate)?;
-    if let Some(version) = conn
-        .dirty_version(MIGRATIONS_TABLE)
-        .await
-        .map_err(Error::Migrate)?
-    {
-        return Err(Error::Migrate(MigrateError::Dirty(version)));
-    }
-    let applied: HashMap<i64, Vec<u8>> = conn
-        .list_applied_migrations(MIGRATIONS_TABLE)
-        .await
-        .map_err(Error::Migrate)?
-        .into_iter()
-        .map(|m| (m.version, m.checksum.into_owned()))
-        .collect();
-    if let Some(unknown) = applied.keys().find(|v| !migrator.version_exists(**v)) {
-        return Err(Error::Migrate(MigrateError::VersionMissing(*unknown)));
-    }
-    for migration in migrator.iter() {
-        if migration.migration_type.is_down_migration() {
-            continue;
-        }
-        match applied.get(&migration.version) {
-            Some(checksum) if **checksum != *migration.checksum => {
-                return Err(Error::Migrate(MigrateError::VersionMismatch(
-                    migration.version,
-                )));
-            }
-            Some(_) => {}
-            // Runs in a savepoint of this transaction.
-            None => {
-                conn.apply(MIGRATIONS_TABLE, migration)
-                    .await
-                    .map_err(Error::Migrate)?;
-            }
-        }
-    }
     tx.commit()
         .await
         .map_err(Error::database("committing the migrations"))

@@ -1,5 +1,5 @@
-//! RELIABILITY §6 item 17: "commit returns → SIGKILL → restart" loses no
-//! committed schedule.
+//! "Commit returns → SIGKILL → restart" loses no committed schedule: a write
+//! whose call returned survives the writer being killed at any moment.
 //!
 //! The loop itself (writer, acknowledgements, kill plan, checks) is
 //! `store_traits::conformance::durability`; this file supplies the SQLite
@@ -13,7 +13,7 @@
 //!
 //! Environment:
 //! - `DURABILITY_ITERATIONS` (default [`DEFAULT_ITERATIONS`]): kill/restart cycles;
-//!   RELIABILITY §6 item 17 asks for 1,000;
+//!   CI runs 1,000;
 //! - `DURABILITY_SEED` (decimal or `0x` hex, default
 //!   `store_traits::conformance::durability::DEFAULT_SEED`): the seed of the
 //!   kill schedule, printed so a failing run can be replayed (the kill moments
@@ -111,7 +111,7 @@ fn coordinator(runtime: &tokio::runtime::Runtime, config: &Config) -> Result<(),
 
 async fn run(config: &Config, path: &str, iterations: u64, seed: u64) -> Result<(), BoxError> {
     // Create and migrate the file once, so that the kills hit writes, not the
-    // first migration; and check the settings item 17 asks for.
+    // first migration; and check the settings durability needs.
     let store = SqliteStore::connect(&options(path), Arc::new(SystemClock)).await?;
     let (journal, synchronous, busy) = store.connection_settings().await?;
     assert_eq!(journal, "wal", "journal_mode");

@@ -1,23 +1,17 @@
 //! Several OS processes claim from one SQLite file; every job runs exactly once.
 //!
-//! This file has its own `main` (`harness = false`): run without arguments it is
-//! the coordinator; with `STORE_SQLITE_WORKER=<db path>` it is one worker
+//! The harness (jobs, workers, checks) is
+//! `store_traits::conformance::multiprocess`; this file supplies the SQLite
+//! parts. It has its own `main` (`harness = false`): run without arguments it
+//! is the coordinator; with `STORE_SQLITE_WORKER=<db path>` it is one worker
 //! process (the coordinator starts copies of this very binary).
 
-use std::collections::HashMap;
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 use std::sync::Arc;
 
-use chrono::TimeDelta;
 use store_sqlite::{SqliteStore, SqliteStoreOptions, Synchronous};
-use store_traits::{
-    AuditEvent, AuditLog, AuditQuery, Clock, JobFilter, JobQueue, JobState, NewJob, SystemClock,
-};
-
-const QUEUE: &str = "multiprocess";
-const WORKERS: usize = 4;
-const JOBS: usize = 1_000;
-const WORKER_ENV: &str = "STORE_SQLITE_WORKER";
+use store_traits::conformance::multiprocess::{self, Config};
+use store_traits::{BoxError, SystemClock};
 
 fn options(path: &str) -> SqliteStoreOptions {
     // Normal sync: the point is mutual exclusion across processes, not fsync.
@@ -26,126 +20,40 @@ fn options(path: &str) -> SqliteStoreOptions {
         .busy_timeout(std::time::Duration::from_secs(30))
 }
 
-/// One worker process: claim, record the execution, complete, until the queue is drained.
-async fn worker(path: &str, name: &str) -> Result<usize, Box<dyn std::error::Error>> {
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let store = SqliteStore::connect(&options(path), clock.clone()).await?;
-    let mut done = 0;
-    loop {
-        let jobs = store.claim(QUEUE, name, 8, TimeDelta::minutes(10)).await?;
-        if jobs.is_empty() {
-            let live = store
-                .list_jobs(&JobFilter {
-                    queue: Some(QUEUE.into()),
-                    states: vec![JobState::Queued, JobState::Running],
-                    limit: Some(1),
-                    ..JobFilter::default()
-                })
-                .await?;
-            if live.is_empty() {
-                break;
-            }
-            tokio::task::yield_now().await;
-            continue;
-        }
-        for job in jobs {
-            // The side effect whose count the coordinator checks.
-            let mut event = AuditEvent::new(None, name, "job.executed", clock.now());
-            event.target = Some(job.id.to_string());
-            store.append_audit(&event).await?;
-            let fence = job.fence.ok_or("claimed job without a fence")?;
-            store.complete(job.id, fence).await?;
-            done += 1;
-        }
-    }
+/// One worker process on the file at `path`.
+async fn worker(config: &Config, path: &str) -> Result<(), BoxError> {
+    let store = SqliteStore::connect(&options(path), Arc::new(SystemClock)).await?;
+    let name = config.worker_name();
+    let done = multiprocess::worker(config, &store, &name).await;
     store.close().await;
-    Ok(done)
+    eprintln!("{name}: {} jobs", done?);
+    Ok(())
 }
 
-async fn coordinator() -> Result<(), Box<dyn std::error::Error>> {
+async fn coordinator(config: &Config) -> Result<(), BoxError> {
     let path = std::env::temp_dir().join(format!(
         "store-sqlite-multiprocess-{}.db",
         uuid::Uuid::now_v7().simple()
     ));
     let path_text = path.to_str().ok_or("temp path is not UTF-8")?.to_owned();
-    let result = run(&path_text).await;
+    let result = run(config, &path_text).await;
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{path_text}{suffix}"));
     }
     result
 }
 
-async fn run(path: &str) -> Result<(), Box<dyn std::error::Error>> {
+async fn run(config: &Config, path: &str) -> Result<(), BoxError> {
     // Create and migrate the file once before the workers start.
     let store = SqliteStore::connect(&options(path), Arc::new(SystemClock)).await?;
-    let mut ids = Vec::with_capacity(JOBS);
-    for i in 0..JOBS {
-        let job = store
-            .enqueue(NewJob::new(QUEUE, "work", serde_json::json!({ "n": i })))
-            .await?
-            .into_inner();
-        ids.push(job.id);
-    }
-    let exe = std::env::current_exe()?;
-    let children: Vec<_> = (0..WORKERS)
-        .map(|w| {
-            Command::new(&exe)
-                .env(WORKER_ENV, path)
-                .env("STORE_SQLITE_WORKER_NAME", format!("worker-{w}"))
-                .spawn()
-        })
-        .collect::<Result<_, _>>()?;
-    for mut child in children {
-        let status = child.wait()?;
-        if !status.success() {
-            return Err(format!("a worker process failed: {status}").into());
-        }
-    }
-
-    let jobs = store
-        .list_jobs(&JobFilter {
-            queue: Some(QUEUE.into()),
-            ..JobFilter::default()
-        })
-        .await?;
-    assert_eq!(jobs.len(), JOBS);
-    assert!(
-        jobs.iter()
-            .all(|j| j.state == JobState::Completed && j.attempts == 1),
-        "every job completed on its first and only claim"
-    );
-    let events = store
-        .list_audit(&AuditQuery::default())
-        .await?
-        .into_iter()
-        .filter(|e| e.action == "job.executed")
-        .collect::<Vec<_>>();
-    let mut per_job: HashMap<String, usize> = HashMap::new();
-    let mut per_worker: HashMap<String, usize> = HashMap::new();
-    for event in &events {
-        *per_job
-            .entry(event.target.clone().unwrap_or_default())
-            .or_default() += 1;
-        *per_worker.entry(event.actor.clone()).or_default() += 1;
-    }
-    for id in &ids {
-        assert_eq!(
-            per_job.get(&id.to_string()).copied(),
-            Some(1),
-            "job {id} must have run exactly once"
-        );
-    }
-    assert_eq!(events.len(), JOBS, "no execution outside the enqueued jobs");
-    assert!(
-        per_worker.len() >= 2,
-        "work was spread over several processes: {per_worker:?}"
-    );
-    println!("{JOBS} jobs, each executed once; per process: {per_worker:?}");
+    let summary = multiprocess::coordinator(config, &store, path).await;
     store.close().await;
+    println!("{}", summary?);
     Ok(())
 }
 
 fn main() -> ExitCode {
+    let config = Config::new("STORE_SQLITE");
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -157,17 +65,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let outcome = match std::env::var(WORKER_ENV) {
-        Ok(path) => {
-            let name =
-                std::env::var("STORE_SQLITE_WORKER_NAME").unwrap_or_else(|_| "worker".into());
-            runtime.block_on(worker(&path, &name)).map(|n| {
-                eprintln!("{name}: {n} jobs");
-            })
-        }
-        Err(_) => {
+    let outcome = match config.worker_location() {
+        Some(path) => runtime.block_on(worker(&config, &path)),
+        None => {
             println!("running 1 test\ntest several_processes_complete_every_job_exactly_once ...");
-            runtime.block_on(coordinator())
+            runtime.block_on(coordinator(&config))
         }
     };
     match outcome {

@@ -7,12 +7,12 @@
 //! hosts may bring their own. The trait is object safe: the pipeline holds an
 //! `Arc<dyn LlmProvider>`.
 //!
-//! HTTP adapters share their retry behaviour (policy, backoff, the server's
-//! `retry-after` hints and the retry loop) through [`retry`], and the cleaning
-//! of server messages through [`scrub`]; neither needs an HTTP crate or an
-//! async runtime.
+//! Whether a failure is worth retrying is part of the error
+//! ([`LlmError::is_retryable`]); when and how to retry (the policy, the
+//! server's `retry-after` hints, the backoff loop) belongs to the transport
+//! and lives with the HTTP adapters (the `llm-http` crate). The cleaning of
+//! server messages is shared through [`scrub`], which needs no HTTP crate.
 
-pub mod retry;
 pub mod scrub;
 
 use std::fmt;

@@ -1,5 +1,6 @@
-//! The "commit returns → SIGKILL → restart" loop (RELIABILITY §6 item 17) for
-//! any [`Store`] that outlives its process.
+//! The "commit returns → SIGKILL → restart" loop for any [`Store`] that
+//! outlives its process: a write whose call returned is never lost, however
+//! abruptly the process dies afterwards.
 //!
 //! One test binary (`harness = false`) plays two roles. Run normally it is the
 //! **coordinator**: [`coordinator`] starts copies of the running executable
@@ -85,11 +86,10 @@ use std::time::{Duration, Instant};
 
 use token_crypto::{Clock, SystemClock};
 
-use crate::draft::DraftFilter;
+use crate::draft::{Draft, DraftFilter, DraftKind, DraftState};
 use crate::error::BoxError;
 use crate::ids::AccountId;
-use crate::queue::JobFilter;
-use crate::records::{Draft, DraftKind, DraftState, Job, JobState, NewJob};
+use crate::queue::{Job, JobFilter, JobState, NewJob};
 use crate::store::Store;
 
 /// The variable that sets the number of kill/restart cycles.

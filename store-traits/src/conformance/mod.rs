@@ -3,8 +3,15 @@
 //! Enabled by the `conformance` feature. Each public function checks one area
 //! and **panics** with a message naming the broken rule, like a test does; call
 //! them from your backend's tests. [`run_all`] runs every area in a safe order.
-//! [`durability`] is the multi-process "commit returns → SIGKILL → restart"
-//! loop for stores that outlive their process.
+//! Two multi-process harnesses serve stores that outlive their process or are
+//! shared between processes: [`durability`], the "commit returns → SIGKILL →
+//! restart" loop (a commit that returned is never lost), and [`multiprocess`],
+//! several processes claiming from one queue (every job runs exactly once).
+//!
+//! The checks of each store trait are written in a private submodule named
+//! like the trait's module at the crate root (`account`, `token`, ...,
+//! `privacy`; see the [crate documentation](crate#traits)); their functions
+//! are public here.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -43,26 +50,41 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 use token_crypto::{Clock, KeyId, ManualClock, SealedToken};
 
+use crate::account::Account;
 use crate::ids::{AccountId, OrgId};
-use crate::records::Account;
 use crate::store::Store;
 
-mod conversations;
-mod drafts;
+mod account;
+mod audit;
+mod conversation;
+mod draft;
 pub mod durability;
-mod logs;
+mod inbox;
+mod insight;
+pub mod multiprocess;
+mod oauth_state;
+mod persona;
 mod privacy;
+mod publish;
 mod queue;
 mod quota;
-mod records;
+mod source;
+mod token;
 
-pub use conversations::conversations;
-pub use drafts::{drafts, publish_ledger};
-pub use logs::{audit_log, insights, oauth_state};
+pub use account::accounts;
+pub use audit::audit_log;
+pub use conversation::conversations;
+pub use draft::drafts;
+pub use inbox::webhook_inbox;
+pub use insight::insights;
+pub use oauth_state::oauth_state;
+pub use persona::personas;
 pub use privacy::{deletion_requests, export_and_delete, retention};
-pub use queue::{exactly_one_claimer, fencing, job_queue, webhook_inbox};
+pub use publish::publish_ledger;
+pub use queue::{exactly_one_claimer, fencing, job_queue};
 pub use quota::quota;
-pub use records::{accounts, personas, sources, tokens};
+pub use source::sources;
+pub use token::tokens;
 
 /// Runs every area once, [`retention`] last, with 200 iterations × 32 claimers
 /// of [`exactly_one_claimer`].

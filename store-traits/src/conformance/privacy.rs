@@ -1,4 +1,5 @@
-//! Export, deletion, deletion requests and retention.
+//! Conformance of [`PrivacyStore`](crate::PrivacyStore): export, deletion,
+//! deletion requests and retention.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -8,20 +9,24 @@ use token_crypto::{Clock, ManualClock};
 
 use super::{align, cleanup, new_account, sealed, tick, unique, unique_key_id};
 use crate::account::AccountFilter;
-use crate::audit::AuditQuery;
-use crate::draft::DraftFilter;
+use crate::audit::{AuditEvent, AuditQuery};
+use crate::conversation::{Conversation, ConversationKind, Message};
+use crate::draft::{Draft, DraftFilter, DraftKind};
 use crate::error::Error;
 use crate::ids::{AccountId, OrgId};
-use crate::insight::InsightQuery;
-use crate::publish::PublishFilter;
-use crate::queue::JobFilter;
-use crate::records::{
-    AccountExport, AuditEvent, Conversation, ConversationKind, DeletionOrigin, DeletionRequest,
-    DeletionStatus, Draft, DraftKind, InsightScope, InsightSnapshot, JobState, Message, NewJob,
-    OAuthState, PersonaRecord, PublishEntry, QuotaKind, QuotaRequest, RecordKind, RetentionPolicy,
-    Source, TokenKind, TokenRecord,
+use crate::insight::{InsightQuery, InsightScope, InsightSnapshot};
+use crate::oauth_state::OAuthState;
+use crate::persona::PersonaRecord;
+use crate::privacy::{
+    AccountExport, DeletionOrigin, DeletionRequest, DeletionStatus, RetentionPolicy,
 };
+use crate::publish::{PublishEntry, PublishFilter};
+use crate::queue::{JobFilter, JobState, NewJob};
+use crate::quota::{QuotaKind, QuotaRequest};
+use crate::record_kind::RecordKind;
+use crate::source::Source;
 use crate::store::Store;
+use crate::token::{TokenKind, TokenRecord};
 
 /// Everything one account owns, created through the public API.
 struct Fixture {

@@ -1,4 +1,4 @@
-//! The quota ledger.
+//! Conformance of [`QuotaLedger`](crate::QuotaLedger).
 
 use std::sync::Arc;
 
@@ -8,7 +8,7 @@ use token_crypto::{Clock, ManualClock};
 use super::{align, cleanup, new_account, tick};
 use crate::error::Error;
 use crate::ids::ReservationId;
-use crate::records::{QuotaKind, QuotaRequest, QuotaUsage};
+use crate::quota::{QuotaKind, QuotaRequest, QuotaUsage};
 use crate::store::Store;
 
 /// [`QuotaLedger`](crate::QuotaLedger): validation, reserve/commit/release,

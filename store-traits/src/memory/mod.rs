@@ -1,4 +1,8 @@
 //! [`MemoryStore`]: every store trait over in-process maps.
+//!
+//! This module holds the store, its state and the lock; each trait's
+//! implementation is in the submodule named like the trait's module at the
+//! crate root (`account`, `token`, ..., `privacy`).
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -7,22 +11,39 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use chrono::{DateTime, Utc};
 use token_crypto::{Clock, SystemClock};
 
+use crate::account::Account;
+use crate::audit::AuditEvent;
+use crate::conversation::{Conversation, Message};
+use crate::draft::Draft;
 use crate::ids::{
     AccountId, AuditEventId, ConversationId, DeletionRequestId, DraftId, FenceToken,
     InsightSnapshotId, JobId, MessageId, PersonaId, ReservationId, SourceId,
 };
-use crate::records::{
-    Account, AuditEvent, Conversation, DeletionRequest, Draft, InboxEntry, InsightSnapshot, Job,
-    Message, OAuthState, PersonaRecord, PublishEntry, QuotaReservation, Source, TokenRecord,
-};
+use crate::inbox::InboxEntry;
+use crate::insight::InsightSnapshot;
+use crate::oauth_state::OAuthState;
+use crate::persona::PersonaRecord;
+use crate::privacy::DeletionRequest;
+use crate::publish::PublishEntry;
+use crate::queue::Job;
+use crate::quota::QuotaReservation;
+use crate::source::Source;
+use crate::token::TokenRecord;
 
-mod conversations;
-mod drafts;
-mod logs;
+mod account;
+mod audit;
+mod conversation;
+mod draft;
+mod inbox;
+mod insight;
+mod oauth_state;
+mod persona;
 mod privacy;
+mod publish;
 mod queue;
 mod quota;
-mod records;
+mod source;
+mod token;
 
 /// An in-memory implementation of every store trait.
 ///

@@ -1,4 +1,4 @@
-//! Export, deletion and retention.
+//! [`PrivacyStore`]: export, deletion and retention in memory.
 
 use std::collections::BTreeMap;
 
@@ -8,11 +8,12 @@ use chrono::{DateTime, Utc};
 use super::{MemoryStore, State, sorted};
 use crate::error::{Error, Result};
 use crate::ids::AccountId;
-use crate::privacy::PrivacyStore;
-use crate::records::{
-    AccountExport, DeletionReport, DeletionRequest, DeletionStatus, JobState, PurgeReport,
-    RecordKind, RetentionPolicy,
+use crate::privacy::{
+    AccountExport, DeletionReport, DeletionRequest, DeletionStatus, PrivacyStore, PurgeReport,
+    RetentionPolicy,
 };
+use crate::queue::JobState;
+use crate::record_kind::RecordKind;
 
 /// Removes every entry of `map` matching `pred`; returns how many.
 fn remove_where<K, V>(map: &mut std::collections::HashMap<K, V>, pred: impl Fn(&V) -> bool) -> u64 {

@@ -1,20 +1,24 @@
-//! The job queue and the webhook inbox.
+//! [`JobQueue`]: the leased, fenced job queue in memory.
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{MemoryStore, State, sorted};
 use crate::error::{Error, Result};
-use crate::ids::{AccountId, FenceToken, JobId};
-use crate::inbox::WebhookInbox;
-use crate::queue::{JobFilter, JobQueue};
-use crate::records::{InboxEntry, InboxOutcome, Insertion, Job, JobState, NewJob, RecordKind};
+use crate::ids::{FenceToken, JobId};
+use crate::insertion::Insertion;
+use crate::queue::{Job, JobFilter, JobQueue, JobState, NewJob};
+use crate::record_kind::RecordKind;
 
 /// Error message stored on jobs whose final lease ran out.
 const LEASE_EXHAUSTED: &str = "lease expired on the final attempt";
 
 /// Enqueue inside an already-held lock (shared with the inbox).
-fn enqueue_locked(state: &mut State, job: NewJob, now: DateTime<Utc>) -> Result<Insertion<Job>> {
+pub(super) fn enqueue_locked(
+    state: &mut State,
+    job: NewJob,
+    now: DateTime<Utc>,
+) -> Result<Insertion<Job>> {
     job.validate()?;
     if let Some(key) = job.dedup_key.as_deref() {
         let existing = state.live_jobs.get(&job.queue).and_then(|ids| {
@@ -243,58 +247,5 @@ impl JobQueue for MemoryStore {
             .cloned()
             .collect();
         Ok(sorted(items, |j| (j.created_at, j.id), filter.limit))
-    }
-}
-
-#[async_trait]
-impl WebhookInbox for MemoryStore {
-    async fn receive_webhook(
-        &self,
-        event_id: &str,
-        account_id: Option<AccountId>,
-        job: NewJob,
-    ) -> Result<InboxOutcome> {
-        if event_id.is_empty() {
-            return Err(Error::InvalidInput("webhook event id is empty".into()));
-        }
-        let now = self.now();
-        let mut state = self.lock();
-        if let Some(entry) = state.inbox.get(event_id) {
-            return Ok(InboxOutcome::Duplicate {
-                entry: entry.clone(),
-            });
-        }
-        let job = enqueue_locked(&mut state, job, now)?.into_inner();
-        let entry = InboxEntry {
-            event_id: event_id.to_owned(),
-            account_id,
-            received_at: now,
-            job_id: job.id,
-        };
-        state.inbox.insert(entry.event_id.clone(), entry.clone());
-        Ok(InboxOutcome::Accepted { entry, job })
-    }
-
-    async fn get_inbox_entry(&self, event_id: &str) -> Result<Option<InboxEntry>> {
-        Ok(self.lock().inbox.get(event_id).cloned())
-    }
-
-    async fn list_inbox_entries(
-        &self,
-        account_id: AccountId,
-        limit: Option<usize>,
-    ) -> Result<Vec<InboxEntry>> {
-        let state = self.lock();
-        let items = state
-            .inbox
-            .values()
-            .filter(|e| e.account_id == Some(account_id))
-            .cloned()
-            .collect();
-        Ok(sorted(
-            items,
-            |e| (e.received_at, e.event_id.clone()),
-            limit,
-        ))
     }
 }

@@ -1,4 +1,4 @@
-//! The quota ledger.
+//! [`QuotaLedger`]: the quota ledger in memory.
 
 use async_trait::async_trait;
 use chrono::TimeDelta;
@@ -6,8 +6,8 @@ use chrono::TimeDelta;
 use super::{MemoryStore, sorted};
 use crate::error::{Error, Result};
 use crate::ids::{AccountId, ReservationId};
-use crate::quota::QuotaLedger;
-use crate::records::{QuotaKind, QuotaRequest, QuotaReservation, QuotaUsage, RecordKind};
+use crate::quota::{QuotaKind, QuotaLedger, QuotaRequest, QuotaReservation, QuotaUsage};
+use crate::record_kind::RecordKind;
 
 #[async_trait]
 impl QuotaLedger for MemoryStore {

@@ -5,14 +5,13 @@
 //! profile with at least 100 followers. Quota: 1,000 requests per rolling
 //! 24 hours per user.
 
-use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
 
 use crate::api::media::MediaList;
 use crate::client::{AccountClient, RequestSpec};
 use crate::error::{Error, Result};
 use crate::model::{Endpoint, Fields, Media, PublicProfile};
-use crate::pagination::Page;
+use crate::pagination::{Page, list_param_setters};
 use crate::validation::{Reason, ValidationError};
 
 impl AccountClient {
@@ -141,35 +140,7 @@ impl ProfilePosts {
         self
     }
 
-    /// Page size, 1–100 (server default 25).
-    pub fn limit(mut self, limit: u32) -> Self {
-        self.list = self.list.limit(limit);
-        self
-    }
-
-    /// Only posts at or after this time.
-    pub fn since(mut self, at: DateTime<Utc>) -> Self {
-        self.list = self.list.since(at);
-        self
-    }
-
-    /// Only posts at or before this time.
-    pub fn until(mut self, at: DateTime<Utc>) -> Self {
-        self.list = self.list.until(at);
-        self
-    }
-
-    /// Starts after this cursor.
-    pub fn after(mut self, cursor: impl Into<String>) -> Self {
-        self.list = self.list.after(cursor);
-        self
-    }
-
-    /// Starts before this cursor.
-    pub fn before(mut self, cursor: impl Into<String>) -> Self {
-        self.list = self.list.before(cursor);
-        self
-    }
+    list_param_setters!(list.params);
 
     /// Fetches the first page.
     ///

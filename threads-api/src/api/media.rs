@@ -10,7 +10,7 @@ use crate::client::{AccountClient, RequestSpec};
 use crate::error::Result;
 use crate::ids::MediaId;
 use crate::model::{Endpoint, Fields, Media, ReplyApprovalStatus};
-use crate::pagination::{ListParams, Page, fetch_page};
+use crate::pagination::{ListParams, Page, fetch_page, list_param_setters};
 
 impl AccountClient {
     /// The account's posts: list them, read one, delete one.
@@ -145,7 +145,7 @@ pub struct MediaList {
     account: AccountClient,
     segments: Vec<String>,
     fields: Fields,
-    params: ListParams,
+    pub(super) params: ListParams,
     extra: Vec<(&'static str, String)>,
 }
 
@@ -181,35 +181,7 @@ impl MediaList {
         self
     }
 
-    /// Page size, 1–100 (server default 25).
-    pub fn limit(mut self, limit: u32) -> Self {
-        self.params.limit = Some(limit);
-        self
-    }
-
-    /// Only items at or after this time (≥ 2023-07-05).
-    pub fn since(mut self, at: DateTime<Utc>) -> Self {
-        self.params.since = Some(at.timestamp());
-        self
-    }
-
-    /// Only items at or before this time (not in the future).
-    pub fn until(mut self, at: DateTime<Utc>) -> Self {
-        self.params.until = Some(at.timestamp());
-        self
-    }
-
-    /// Starts after this cursor.
-    pub fn after(mut self, cursor: impl Into<String>) -> Self {
-        self.params.after = Some(cursor.into());
-        self
-    }
-
-    /// Starts before this cursor.
-    pub fn before(mut self, cursor: impl Into<String>) -> Self {
-        self.params.before = Some(cursor.into());
-        self
-    }
+    list_param_setters!(params);
 
     /// Order of reply lists: `true` (the server default) is newest first.
     pub fn reverse(self, reverse: bool) -> Self {

@@ -65,6 +65,9 @@
 //!   `pagination::fetch_page` / `pagination::stream_items`.
 //! * An inherent `impl AccountClient { pub fn area(&self) -> AreaHandler }` in the area's
 //!   own file adds the accessor, so areas never edit each other's files.
+//! * A builder over a [`ListParams`](crate::ListParams) gets the paging setters (`limit`,
+//!   `since`, `until`, `after`, `before`) from `list_param_setters!(params)` (defined next
+//!   to `ListParams`), so every list has the same names, types and docs.
 //! * `awaitable!(Builder => Output);` makes a builder with `async fn send(self)`
 //!   awaitable directly, and checks at compile time that its future is `Send + 'static`.
 

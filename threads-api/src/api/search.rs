@@ -5,14 +5,13 @@
 //! shared across apps (queries with no results do not count). Keywords Meta
 //! considers sensitive return an empty list.
 
-use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
 
 use crate::api::media::MediaList;
 use crate::client::AccountClient;
 use crate::error::{Error, Result};
 use crate::model::{Endpoint, Fields, Media, wire_enum};
-use crate::pagination::Page;
+use crate::pagination::{Page, list_param_setters};
 use crate::validation::{Reason, ValidationError};
 
 wire_enum! {
@@ -152,35 +151,7 @@ impl KeywordSearch {
         self
     }
 
-    /// Page size, 1–100 (server default 25).
-    pub fn limit(mut self, limit: u32) -> Self {
-        self.list = self.list.limit(limit);
-        self
-    }
-
-    /// Only posts at or after this time.
-    pub fn since(mut self, at: DateTime<Utc>) -> Self {
-        self.list = self.list.since(at);
-        self
-    }
-
-    /// Only posts at or before this time.
-    pub fn until(mut self, at: DateTime<Utc>) -> Self {
-        self.list = self.list.until(at);
-        self
-    }
-
-    /// Starts after this cursor.
-    pub fn after(mut self, cursor: impl Into<String>) -> Self {
-        self.list = self.list.after(cursor);
-        self
-    }
-
-    /// Starts before this cursor.
-    pub fn before(mut self, cursor: impl Into<String>) -> Self {
-        self.list = self.list.before(cursor);
-        self
-    }
+    list_param_setters!(list.params);
 
     fn validate(&self) -> Result<(), ValidationError> {
         if self.query.trim().is_empty() {

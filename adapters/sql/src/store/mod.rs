@@ -1,5 +1,6 @@
-//! [`SqlStore`]: construction and plumbing; the trait implementations live in
-//! the submodules.
+//! [`SqlStore`]: construction and plumbing. Each store trait's implementation
+//! is in the submodule named like the trait's module in `store-traits`
+//! (`account`, `token`, ..., `privacy`).
 
 use std::fmt;
 use std::ops::Deref;
@@ -10,13 +11,20 @@ use store_traits::{Clock, Result};
 use crate::backend::{Backend, InMemory, Open};
 use crate::exec::{Transaction, db};
 
-mod conversations;
-mod drafts;
-mod logs;
+mod account;
+mod audit;
+mod conversation;
+mod draft;
+mod inbox;
+mod insight;
+mod oauth_state;
+mod persona;
 mod privacy;
+mod publish;
 mod queue;
 mod quota;
-mod records;
+mod source;
+mod token;
 
 /// Every store trait of `store-traits` over one SQL database reached through
 /// the backend `B` (`store_sqlite::SqliteStore` and `store_postgres::PgStore`
@@ -140,6 +148,21 @@ impl<B: Backend> SqlStore<B> {
             .await
             .map_err(db(context))?;
         crate::codec::doc_of(row, kind)
+    }
+
+    /// Runs a `DELETE ... WHERE id = $1`; `true` if a row went.
+    pub(crate) async fn delete_by_id(
+        &self,
+        sql: &'static str,
+        id: uuid::Uuid,
+        context: &'static str,
+    ) -> Result<bool> {
+        let done = self
+            .writer()
+            .execute(crate::value::Query::new(sql).bind(id))
+            .await
+            .map_err(db(context))?;
+        Ok(done > 0)
     }
 }
 

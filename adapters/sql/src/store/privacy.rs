@@ -11,11 +11,12 @@ use store_traits::{
 use uuid::Uuid;
 
 use super::SqlStore;
-use super::queue::{INBOX_COLUMNS, inbox_entries, jobs_from_rows};
+use super::inbox::{INBOX_COLUMNS, inbox_entries};
+use super::queue::jobs_from_rows;
 use super::quota::{COLUMNS as RESERVATION_COLUMNS, reservations};
-use super::records::exists_or;
 use crate::backend::{Backend, JOB_COLUMNS};
 use crate::codec::{doc_of, docs_of, ns, opt_ns, to_doc};
+use crate::exec::exists_or;
 use crate::exec::{Executor, db};
 use crate::value::{Query, Row};
 
