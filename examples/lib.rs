@@ -6,6 +6,7 @@
 //! | Example | What it shows |
 //! |---|---|
 //! | `tour` | The `threads-api` client against the in-process `threads-emulator`: OAuth, one post of every kind, replies, insights, quotas and a token refresh on the emulator's virtual clock. No network, no keys. |
+//! | `approved_publisher` | A whole product on `content-pipeline` in under 100 lines: connect with OAuth, sealed token, persona from past posts, draft, approve, schedule, a worker publishes, ids and status, disconnect. SQLite, the offline model, the emulator. |
 //!
 //! This package also holds the client's integration tests against the emulator
 //! (`tests/`, one file per API area), so the library crates need no dependency

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use chrono::{TimeDelta, TimeZone, Utc};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use store_traits::{
-    AccountId, JobQueue, ManualClock, MemoryStore, NewJob, QuotaKind, QuotaLedger, QuotaRequest,
+    AccountId, JobQueue, ManualClock, MemoryStore, NewJob, QuotaKind, QuotaLedger, QuotaLimits,
+    QuotaRequest,
 };
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -85,12 +86,18 @@ fn quota_cycle(c: &mut Criterion) {
     let rt = runtime();
     let store = store();
     let account = AccountId::new();
-    let request = QuotaRequest {
-        limit: u32::MAX,
-        ..QuotaRequest::threads(account, QuotaKind::Posts)
+    let request = QuotaRequest::new(account, QuotaKind::Posts);
+    // An account near Meta's daily post limit: 250 committed reservations,
+    // under a raised limit so the measured reservation still fits.
+    let limits = QuotaLimits {
+        posts: u32::MAX,
+        ..QuotaLimits::threads()
     };
-    // An account near Meta's daily post limit: 250 committed reservations.
     rt.block_on(async {
+        store
+            .set_quota_limits(account, &limits)
+            .await
+            .expect("set_quota_limits");
         for _ in 0..250 {
             let r = store.reserve(&request).await.expect("reserve");
             store.commit(r.id).await.expect("commit");

@@ -41,6 +41,11 @@ pub trait AccountStore: Send + Sync {
     /// Accounts connected for one Threads user id (several organisations may
     /// connect the same profile), ordered by `(created_at, id)`.
     async fn find_accounts_by_threads_user(&self, threads_user_id: &str) -> Result<Vec<Account>>;
+
+    /// Accounts whose [`Account::username`] equals `username` exactly (case
+    /// and all; several organisations may connect the same profile), ordered
+    /// by `(created_at, id)`.
+    async fn find_accounts_by_username(&self, username: &str) -> Result<Vec<Account>>;
 }
 
 str_enum! {

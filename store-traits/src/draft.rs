@@ -42,14 +42,21 @@ impl DraftFilter {
 ///    [`Error::StaleFence`](crate::Error::StaleFence) (checked before the version);
 /// 3. the stored version must equal `draft.version`:
 ///    [`Error::VersionConflict`](crate::Error::VersionConflict) otherwise;
-/// 4. the draft is stored with `version + 1` and, if `fence` is `Some(f)`,
+/// 4. the stored state must be able to become `draft.state`
+///    ([`DraftState::can_become`]):
+///    [`Error::InvalidTransition`](crate::Error::InvalidTransition) otherwise;
+/// 5. the draft is stored with `version + 1` and, if `fence` is `Some(f)`,
 ///    `fence = Some(f)` (without a fence the stored fence is kept).
+///
+/// Steps 2 to 4 are [`check_fenced_write`] and [`check_draft_transition`],
+/// which every backend calls inside the atomic step, so all decide alike.
+/// [`insert_draft`](DraftStore::insert_draft) accepts a draft in any state.
 ///
 /// Writes from people (edits, approval) pass no fence; a worker passes the
 /// fencing token of the job it holds.
 #[async_trait]
 pub trait DraftStore: Send + Sync {
-    /// Stores a new draft as given (version included).
+    /// Stores a new draft as given (version and state included).
     /// [`Error::AlreadyExists`](crate::Error::AlreadyExists) if the id is taken.
     async fn insert_draft(&self, draft: &Draft) -> Result<()>;
 
@@ -104,6 +111,25 @@ pub fn check_fenced_write(
     Ok(())
 }
 
+/// Decides whether a draft stored in state `from` may be written in state
+/// `to`, as [`DraftStore::update_draft`] specifies:
+/// [`Error::InvalidTransition`] naming both states unless
+/// [`from.can_become(to)`](DraftState::can_become).
+///
+/// Backends call it after [`check_fenced_write`], inside the same atomic step,
+/// so every backend decides identically.
+pub fn check_draft_transition(id: impl ToString, from: DraftState, to: DraftState) -> Result<()> {
+    if from.can_become(to) {
+        return Ok(());
+    }
+    Err(Error::InvalidTransition {
+        kind: RecordKind::Draft,
+        id: id.to_string(),
+        from: from.as_str().to_owned(),
+        to: to.as_str().to_owned(),
+    })
+}
+
 str_enum! {
     /// What a draft becomes when published.
     pub enum DraftKind {
@@ -119,11 +145,39 @@ str_enum! {
 str_enum! {
     /// Where a draft is in its life.
     ///
+    /// The life cycle is defined in one place, [`DraftState::TRANSITIONS`], and
+    /// every store enforces it on [`DraftStore::update_draft`]
+    /// ([`DraftState::can_become`]; writing the state a draft already has is
+    /// always allowed). The main path runs left to right; most steps can be
+    /// taken back while nothing was sent:
+    ///
     /// ```text
-    /// Draft → PendingApproval → Approved → Scheduled → Publishing → PublishSent → Published
-    ///                     ↘ Rejected                       ↘ Failed        ↘ Unconfirmed
-    ///                                     Scheduled (overdue) → Missed
+    /// Draft ⇄ PendingApproval ⇄ Approved ⇄ Scheduled ⇄ Publishing ⇄ PublishSent → Published
+    ///
+    /// Draft → Approved (no approval needed);  Publishing → Published
+    /// Approved → Draft;  Scheduled → PendingApproval
+    /// Draft, PendingApproval, Approved, Scheduled → Rejected → Draft
+    /// Scheduled → Missed → Approved | Scheduled
+    /// Scheduled, Publishing, PublishSent → Failed → Approved | Scheduled
+    /// Publishing, PublishSent → Unconfirmed → Published | Failed
+    /// Published → (nothing)
     /// ```
+    ///
+    /// The table, from each state to the states it can become:
+    ///
+    /// | from | to |
+    /// |---|---|
+    /// | `Draft` | `PendingApproval`, `Approved`, `Rejected` |
+    /// | `PendingApproval` | `Approved`, `Rejected`, `Draft` |
+    /// | `Approved` | `Scheduled`, `PendingApproval`, `Rejected`, `Draft` |
+    /// | `Scheduled` | `Publishing`, `Approved`, `Missed`, `PendingApproval`, `Rejected`, `Failed` |
+    /// | `Publishing` | `PublishSent`, `Published`, `Failed`, `Unconfirmed`, `Scheduled` |
+    /// | `PublishSent` | `Published`, `Failed`, `Unconfirmed`, `Publishing` |
+    /// | `Published` | nothing |
+    /// | `Failed` | `Approved`, `Scheduled` |
+    /// | `Unconfirmed` | `Published`, `Failed` |
+    /// | `Rejected` | `Draft` |
+    /// | `Missed` | `Approved`, `Scheduled` |
     pub enum DraftState {
         /// Being written or edited.
         Draft => "draft",
@@ -140,19 +194,71 @@ str_enum! {
         PublishSent => "publish_sent",
         /// Live on Threads; `provider.media_id` is set.
         Published => "published",
-        /// Publishing failed for good; see `last_error`.
+        /// Publishing failed; see `last_error`. Nothing retries it until a
+        /// person approves or schedules it again.
         Failed => "failed",
         /// A person rejected it.
         Rejected => "rejected",
         /// Reconciliation could not tell whether it went live; a person must check.
         Unconfirmed => "unconfirmed",
-        /// It was due while no worker ran and the lateness policy gave up on it.
+        /// It was due while no worker ran and the lateness policy gave up on it
+        /// (a person may approve or schedule it again).
         Missed => "missed",
     }
 }
 
 impl DraftState {
-    /// States from which the draft never moves on by itself.
+    /// The life cycle: each state with the states it can become (besides
+    /// itself), in [`DraftState::ALL`] order. See the table on [`DraftState`].
+    pub const TRANSITIONS: &'static [(DraftState, &'static [DraftState])] = {
+        use DraftState::*;
+        &[
+            (Draft, &[PendingApproval, Approved, Rejected]),
+            (PendingApproval, &[Approved, Rejected, Draft]),
+            (Approved, &[Scheduled, PendingApproval, Rejected, Draft]),
+            (
+                Scheduled,
+                &[
+                    Publishing,
+                    Approved,
+                    Missed,
+                    PendingApproval,
+                    Rejected,
+                    Failed,
+                ],
+            ),
+            (
+                Publishing,
+                &[PublishSent, Published, Failed, Unconfirmed, Scheduled],
+            ),
+            (PublishSent, &[Published, Failed, Unconfirmed, Publishing]),
+            (Published, &[]),
+            (Failed, &[Approved, Scheduled]),
+            (Rejected, &[Draft]),
+            (Unconfirmed, &[Published, Failed]),
+            (Missed, &[Approved, Scheduled]),
+        ]
+    };
+
+    /// The states this one can become, besides itself
+    /// (its row of [`DraftState::TRANSITIONS`]).
+    pub fn next_states(self) -> &'static [DraftState] {
+        Self::TRANSITIONS
+            .iter()
+            .find(|(from, _)| *from == self)
+            .map_or(&[], |(_, to)| *to)
+    }
+
+    /// Whether a draft in this state may be written in state `next`: `next`
+    /// is this state (always allowed) or one of its
+    /// [`next_states`](Self::next_states).
+    pub fn can_become(self, next: DraftState) -> bool {
+        self == next || self.next_states().contains(&next)
+    }
+
+    /// States from which the draft never moves on by itself (only a person
+    /// can move a failed, rejected, unconfirmed or missed draft on; a
+    /// published one stays).
     pub fn is_terminal(self) -> bool {
         matches!(
             self,
@@ -191,6 +297,47 @@ pub struct ProviderIds {
     pub media_id: Option<String>,
     /// The public permalink.
     pub permalink: Option<String>,
+}
+
+str_enum! {
+    /// What a person (or the system acting for one) decided about a draft.
+    pub enum DecisionKind {
+        /// Submitted for approval.
+        Submitted => "submitted",
+        /// Approved for publication.
+        Approved => "approved",
+        /// Rejected.
+        Rejected => "rejected",
+        /// The text was edited.
+        Edited => "edited",
+        /// Given a publication time.
+        Scheduled => "scheduled",
+    }
+}
+
+/// One decision in a draft's history: who decided what, when, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    /// When it was decided.
+    pub at: DateTime<Utc>,
+    /// Who decided (an actor id chosen by the host, for example `user:42`).
+    pub actor: String,
+    /// What was decided.
+    pub kind: DecisionKind,
+    /// The reason given, if any (a rejection's explanation, for example).
+    pub reason: Option<String>,
+}
+
+/// What the quality checks found when a draft was written or edited.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct DraftQuality {
+    /// How closely the text matches the persona's voice, if it was scored
+    /// (higher is closer; the scale is the scorer's).
+    pub voice_score: Option<f64>,
+    /// Findings of the checks (guardrails, style), in words for a reviewer.
+    pub findings: Vec<String>,
+    /// Whether a person should look at the draft before it is approved.
+    pub needs_review: bool,
 }
 
 /// One past version of a draft's text.
@@ -257,6 +404,20 @@ pub struct Draft {
     pub updated_at: DateTime<Utc>,
     /// When it went live.
     pub published_at: Option<DateTime<Utc>>,
+    /// For a later part of a reply chain: the draft whose published post this
+    /// part replies to (the previous part).
+    #[serde(default)]
+    pub parent_draft_id: Option<DraftId>,
+    /// On the first part of a reply chain: the following parts, in order
+    /// (empty for a single post).
+    #[serde(default)]
+    pub chain: Vec<DraftId>,
+    /// Who decided what about the draft, oldest first.
+    #[serde(default)]
+    pub decisions: Vec<Decision>,
+    /// What the quality checks found, if they ran.
+    #[serde(default)]
+    pub quality: Option<DraftQuality>,
 }
 
 impl Draft {
@@ -289,6 +450,10 @@ impl Draft {
             created_at: now,
             updated_at: now,
             published_at: None,
+            parent_draft_id: None,
+            chain: Vec::new(),
+            decisions: Vec::new(),
+            quality: None,
         }
     }
 

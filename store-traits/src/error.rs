@@ -71,6 +71,22 @@ pub enum Error {
         current: Option<FenceToken>,
     },
 
+    /// A write would move a record to a state its stored state cannot become
+    /// (for a draft: see [`DraftState::can_become`](crate::DraftState::can_become)).
+    ///
+    /// Nothing was written. Re-read the record: someone else may have moved it on.
+    #[error("{kind} {id} cannot go from state {from} to state {to}")]
+    InvalidTransition {
+        /// What kind of record was written.
+        kind: RecordKind,
+        /// Its id, as text.
+        id: String,
+        /// The stored state, as stored text.
+        from: String,
+        /// The state the write asked for, as stored text.
+        to: String,
+    },
+
     /// A quota reservation would exceed the limit within the rolling window.
     #[error(
         "quota for {kind} of account {account_id} exhausted: {in_use} of {limit} in use, {requested} requested; {}",
@@ -93,7 +109,7 @@ pub enum Error {
         retry_at: Option<DateTime<Utc>>,
     },
 
-    /// The request is malformed (for example a zero limit or an empty queue name).
+    /// The request is malformed (for example zero quota units or an empty queue name).
     #[error("invalid input: {0}")]
     InvalidInput(String),
 
@@ -158,6 +174,12 @@ impl Error {
     /// True for [`Error::VersionConflict`]: re-read and retry the decision.
     pub fn is_conflict(&self) -> bool {
         matches!(self, Self::VersionConflict { .. })
+    }
+
+    /// True for [`Error::InvalidTransition`]: the record is in a state the
+    /// write may not leave for the one asked.
+    pub fn is_invalid_transition(&self) -> bool {
+        matches!(self, Self::InvalidTransition { .. })
     }
 }
 

@@ -159,6 +159,17 @@ impl From<&str> for OrgId {
     }
 }
 
+/// Any text is an organisation id (it is opaque), so parsing never fails;
+/// it exists so ids read from text (a signed OAuth state, a URL) parse like
+/// the other ids.
+impl FromStr for OrgId {
+    type Err = std::convert::Infallible;
+
+    fn from_str(id: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(id))
+    }
+}
+
 /// A fencing token: proof that a worker holds the current lease on a job.
 ///
 /// Every [`JobQueue::claim`](crate::JobQueue::claim) hands out a new token drawn

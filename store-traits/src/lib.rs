@@ -52,10 +52,10 @@
 //! Plain data with public fields: [`Account`], [`TokenRecord`] (a
 //! [`SealedToken`] plus [`TokenMetadata`]), [`PersonaRecord`] (an opaque JSON
 //! document, so this crate does not depend on persona-core), [`Source`],
-//! [`Draft`], [`Conversation`] and [`Message`], [`PublishEntry`],
-//! [`InsightSnapshot`], [`AuditEvent`], [`OAuthState`], [`InboxEntry`],
-//! [`QuotaReservation`], [`Job`] and [`DeletionRequest`], all
-//! `Clone + Debug + PartialEq` with serde support. Timestamps are UTC. Ids are
+//! [`Draft`] (with its [`Decision`]s and [`DraftQuality`]), [`Conversation`]
+//! and [`Message`], [`PublishEntry`], [`InsightSnapshot`], [`AuditEvent`],
+//! [`InboxEntry`], [`QuotaLimits`] and [`QuotaReservation`], [`Job`] and
+//! [`DeletionRequest`], all `Clone + Debug + PartialEq` with serde support. Timestamps are UTC. Ids are
 //! typed UUID newtypes ([`AccountId`], [`DraftId`], ...). Enums stored as text
 //! have `as_str` / `FromStr` and serialize as that same text, so a SQL column
 //! and the JSON export agree.
@@ -71,18 +71,18 @@
 //!
 //! | trait | module | holds |
 //! |---|---|---|
-//! | [`AccountStore`] | `account` | connected accounts |
+//! | [`AccountStore`] | `account` | connected accounts, found by id, Threads user or username |
 //! | [`TokenStore`] | `token` | sealed tokens (only [`SealedToken`]; no plaintext type exists here), per-key counts for rotation |
 //! | [`PersonaStore`] | `persona` | persona documents |
 //! | [`SourceStore`] | `source` | content sources |
-//! | [`DraftStore`] | `draft` | drafts, with version compare-and-swap and fencing |
+//! | [`DraftStore`] | `draft` | drafts, with version compare-and-swap, fencing and the life cycle ([`DraftState::can_become`]) |
 //! | [`ConversationStore`] | `conversation` | conversations and messages, deduplicated by provider id |
-//! | [`PublishLedger`] | `publish` | the exactly-once publishing record per draft |
+//! | [`PublishLedger`] | `publish` | the exactly-once publishing record per draft, found by draft or by media id |
 //! | [`InsightStore`] | `insight` | insights snapshots |
 //! | [`AuditLog`] | `audit` | audit events |
-//! | [`OAuthStateStore`] | `oauth_state` | single-use OAuth state and used nonces ([`StoreNonces`] adapts it to token-crypto) |
+//! | [`OAuthStateStore`] | `oauth_state` | used OAuth state nonces, which make token-crypto's signed state single-use ([`StoreNonces`]) |
 //! | [`WebhookInbox`] | `inbox` | webhook dedupe + enqueue in one transaction |
-//! | [`QuotaLedger`] | `quota` | reserve / commit / release in a rolling window |
+//! | [`QuotaLedger`] | `quota` | each account's [`QuotaLimits`]; reserve / commit / release in a rolling window |
 //! | [`JobQueue`] | `queue` | leased, fenced jobs |
 //! | [`PrivacyStore`] | `privacy` | export, delete, retention purge, deletion requests |
 //!
@@ -91,10 +91,10 @@
 //! (`insertion`) and the macro behind the text-stored enums (`str_enum`).
 //! Everything public is re-exported at the crate root.
 //!
-//! [`Store`] bundles them all (blanket-implemented), so a backend travels as one
-//! `Arc<dyn Store>` ([`DynStore`]). Conveniences live on blanket-implemented
-//! extension traits ([`JobQueueExt`], [`QuotaLedgerExt`], [`RecordStoreExt`]);
-//! never implement those yourself.
+//! [`Store`] bundles them all, plus token-crypto's [`KeyUsageCounter`]
+//! (blanket-implemented), so a backend travels as one `Arc<dyn Store>`
+//! ([`DynStore`]). Conveniences live on blanket-implemented extension traits
+//! ([`JobQueueExt`], [`RecordStoreExt`]); never implement those yourself.
 //!
 //! ## The job queue
 //!
@@ -120,12 +120,14 @@
 //!
 //! ## The quota ledger
 //!
-//! [`QuotaLedger`] keeps Meta's per-account limits (250 posts, 1,000 replies,
-//! 100 deletes per rolling 24 h) across all workers and processes: `reserve`
-//! before the call (atomic check-and-insert; fails with
-//! [`Error::QuotaExceeded`] carrying `retry_at`), `commit` after the call
-//! happened, `release` if it did not. Uncommitted reservations lapse after their
-//! hold time, so a crashed worker cannot leak quota.
+//! [`QuotaLedger`] keeps each account's limits ([`QuotaLimits`]; Meta's
+//! documented Threads limits, 250 posts, 1,000 replies and 100 deletes per
+//! rolling 24 h, until others are set) across all workers and processes:
+//! `reserve` before the call (atomic check-and-insert against the account's
+//! stored limits; fails with [`Error::QuotaExceeded`] carrying `retry_at`),
+//! `commit` after the call happened, `release` if it did not. Uncommitted
+//! reservations lapse after their hold time, so a crashed worker cannot leak
+//! quota.
 //!
 //! ## The webhook inbox
 //!
@@ -140,18 +142,34 @@
 //! in one transaction and leaves only a [`DeletionRequest`] (confirmation code
 //! and status, no personal data); `purge` applies a [`RetentionPolicy`] (audit
 //! events after 90 days, inactive accounts after 12 months, ...);
-//! [`TokenStore::count_tokens_by_key`] tells when a retired key has no tokens left.
+//! [`TokenStore::count_tokens_by_key`] and [`KeyUsageCounter`] tell when a
+//! retired key has no tokens left.
+//!
+//! ## Tokens and OAuth state
+//!
+//! A token is sealed for exactly one place, and [`TokenRecord::context`] is the
+//! one binding of an account's access token: [`TokenRecord::seal`] and
+//! [`TokenRecord::open`] use it, so hosts never invent a row id, and a sealed
+//! value copied to another account's record does not open.
+//!
+//! OAuth `state` has one path too: token-crypto's
+//! [`OAuthStateSigner`](token_crypto::oauth_state::OAuthStateSigner) signs it
+//! and carries the login's claims inside it, and the store only records used
+//! nonces ([`OAuthStateStore::consume_nonce`], lent to the signer as a
+//! [`NonceStore`](token_crypto::oauth_state::NonceStore) by [`StoreNonces`]),
+//! which makes each state single-use.
 //!
 //! ## Implementing a backend
 //!
-//! Implement every trait in the table for your type (the [`Store`] bundle then
-//! comes for free) and follow these rules, which the conformance suite checks:
+//! Implement every trait in the table and [`KeyUsageCounter`] for your type
+//! (the [`Store`] bundle then comes for free) and follow these rules, which the
+//! conformance suite checks:
 //! - **Time**: take an `Arc<dyn Clock>` at construction and use it for every
 //!   time-dependent decision (never `now()` in SQL, never `Utc::now()`); see
 //!   [`StoreFactory`]. Timestamps must round-trip at least at microsecond precision.
-//! - **Atomicity**: `claim`, `reserve`, `receive_webhook`, `take_oauth_state`,
-//!   `consume_nonce`, `delete_account_data` and every conditional update are one
-//!   transaction each; the claim re-checks its condition in the statement that
+//! - **Atomicity**: `claim`, `reserve`, `receive_webhook`, `consume_nonce`,
+//!   `delete_account_data` and every conditional update are one transaction
+//!   each; the claim re-checks its condition in the statement that
 //!   takes the job (PostgreSQL `FOR UPDATE SKIP LOCKED`; SQLite
 //!   `BEGIN IMMEDIATE`).
 //! - **Fencing**: fence tokens come from one store-wide increasing sequence.
@@ -159,9 +177,13 @@
 //!   compare as bytes, i.e. as lowercase hyphenated text).
 //! - **Enums** are stored as their `as_str` text; lists and maps inside records
 //!   (scopes, media, edit history, metrics, payloads) as JSON.
-//! - **Shared decisions**: call [`QuotaRequest::check`] inside the reserve
-//!   transaction and [`check_fenced_write`] inside fenced updates, so every
-//!   backend decides (and computes `retry_at`) identically.
+//! - **Shared decisions**: call [`QuotaRequest::check`] (with the account's
+//!   limits read in the same transaction) inside the reserve transaction,
+//!   [`check_fenced_write`] inside fenced updates and, for drafts,
+//!   [`check_draft_transition`] after it, so every backend decides (and
+//!   computes `retry_at`) identically.
+//! - **Key usage**: implement [`KeyUsageCounter`] from the stored tokens (the
+//!   number [`TokenStore::count_tokens_by_key`] reports for the key).
 //!
 //! ## Running the conformance suite
 //!
@@ -233,8 +255,8 @@ pub use conversation::{
     Conversation, ConversationKind, ConversationState, ConversationStore, Message, MessageDirection,
 };
 pub use draft::{
-    Draft, DraftEdit, DraftFilter, DraftKind, DraftMedia, DraftState, DraftStore, MediaKind,
-    ProviderIds, check_fenced_write,
+    Decision, DecisionKind, Draft, DraftEdit, DraftFilter, DraftKind, DraftMedia, DraftQuality,
+    DraftState, DraftStore, MediaKind, ProviderIds, check_draft_transition, check_fenced_write,
 };
 pub use error::{BoxError, Error, ParseEnumError, Result};
 pub use ids::{
@@ -245,7 +267,7 @@ pub use inbox::{InboxEntry, InboxOutcome, WebhookInbox};
 pub use insertion::Insertion;
 pub use insight::{InsightQuery, InsightScope, InsightSnapshot, InsightStore};
 pub use memory::{MemoryStore, MemoryStoreFactory};
-pub use oauth_state::{OAuthState, OAuthStateStore, StoreNonces};
+pub use oauth_state::{OAuthStateStore, StoreNonces};
 pub use persona::{PersonaRecord, PersonaStore};
 pub use privacy::{
     AccountExport, DeletionOrigin, DeletionReport, DeletionRequest, DeletionStatus, PrivacyStore,
@@ -253,9 +275,9 @@ pub use privacy::{
 };
 pub use publish::{PublishEntry, PublishFilter, PublishLedger, PublishState};
 pub use queue::{Job, JobFilter, JobQueue, JobState, NewJob};
-pub use quota::{QuotaKind, QuotaLedger, QuotaRequest, QuotaReservation, QuotaUsage};
+pub use quota::{QuotaKind, QuotaLedger, QuotaLimits, QuotaRequest, QuotaReservation, QuotaUsage};
 pub use record_kind::RecordKind;
 pub use source::{Source, SourceKind, SourceStatus, SourceStore};
-pub use store::{DynStore, JobQueueExt, QuotaLedgerExt, RecordStoreExt, Store, StoreFactory};
+pub use store::{DynStore, JobQueueExt, RecordStoreExt, Store, StoreFactory};
 pub use token::{TokenKind, TokenMetadata, TokenRecord, TokenStore};
-pub use token_crypto::{Clock, KeyId, ManualClock, SealedToken, SystemClock};
+pub use token_crypto::{Clock, KeyId, KeyUsageCounter, ManualClock, SealedToken, SystemClock};

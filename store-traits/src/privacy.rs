@@ -18,7 +18,7 @@ use crate::insight::InsightSnapshot;
 use crate::persona::PersonaRecord;
 use crate::publish::PublishEntry;
 use crate::queue::Job;
-use crate::quota::QuotaReservation;
+use crate::quota::{QuotaLimits, QuotaReservation};
 use crate::record_kind::RecordKind;
 use crate::source::Source;
 use crate::token::TokenMetadata;
@@ -35,8 +35,8 @@ pub trait PrivacyStore: Send + Sync {
 
     /// Deletes, in one transaction, every record naming the account in every
     /// store: account, token, personas, sources, drafts, publish entries,
-    /// conversations, messages, insights, audit events, jobs, inbox entries and
-    /// quota reservations. Deletion requests naming the account are kept as the
+    /// conversations, messages, insights, audit events, jobs, inbox entries,
+    /// quota reservations and quota limits. Deletion requests naming the account are kept as the
     /// minimal record: their `account_id` is cleared and pending ones are marked
     /// `Completed` at `now`. Idempotent (a second call deletes nothing).
     async fn delete_account_data(&self, account_id: AccountId) -> Result<DeletionReport>;
@@ -101,6 +101,9 @@ pub struct AccountExport {
     pub inbox_entries: Vec<InboxEntry>,
     /// Quota reservations.
     pub quota_reservations: Vec<QuotaReservation>,
+    /// The account's stored quota limits (`None` when never set).
+    #[serde(default)]
+    pub quota_limits: Option<QuotaLimits>,
 }
 
 impl AccountExport {
@@ -119,6 +122,7 @@ impl AccountExport {
             + self.jobs.len()
             + self.inbox_entries.len()
             + self.quota_reservations.len()
+            + usize::from(self.quota_limits.is_some())
     }
 
     /// True when no record names the account.
@@ -232,7 +236,8 @@ impl DeletionReport {
 /// - completed deletion requests by `completed_at`;
 /// - quota reservations by `committed_at`, or `expires_at` when never committed.
 ///
-/// Expired OAuth states and expired used-nonce records are always purged.
+/// Expired used-nonce records ([`OAuthStateStore::consume_nonce`](crate::OAuthStateStore::consume_nonce))
+/// are always purged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetentionPolicy {
     /// Audit events (default 90 days).

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::ids::{AccountId, DraftId, FenceToken};
+use crate::ids::{AccountId, DraftId, FenceToken, ReservationId};
 use crate::insertion::Insertion;
 
 /// Which ledger entries to list.
@@ -45,6 +45,14 @@ pub trait PublishLedger: Send + Sync {
 
     /// Entries matching `filter`, ordered by `(updated_at, draft_id)`.
     async fn list_publish_entries(&self, filter: &PublishFilter) -> Result<Vec<PublishEntry>>;
+
+    /// The entry whose [`media_id`](PublishEntry::media_id) equals `media_id`
+    /// (reconciliation: which draft became this live post?).
+    ///
+    /// Media ids are unique on the network, so a correct publisher records
+    /// each on one entry at most; should several entries name it anyway, the
+    /// first by `(updated_at, draft_id)` is returned.
+    async fn find_publish_entry_by_media(&self, media_id: &str) -> Result<Option<PublishEntry>>;
 }
 
 str_enum! {
@@ -66,17 +74,31 @@ str_enum! {
     }
 }
 
+impl PublishState {
+    /// States in which the publisher is done with the entry: `Published`,
+    /// `Failed` and `Unconfirmed` (the last waits for a person, not a worker).
+    pub const fn is_terminal(self) -> bool {
+        matches!(self, Self::Published | Self::Failed | Self::Unconfirmed)
+    }
+}
+
 /// The ledger row for one draft (one per draft, keyed by its id).
 ///
 /// The protocol a publisher follows (each step a fenced, committed write):
 /// 1. create the entry ([`PublishState::Pending`]);
 /// 2. create the container, then **persist `container_id`**
 ///    ([`PublishState::ContainerCreated`]) before anything else;
-/// 3. re-check the lease, record [`PublishState::PublishSent`], then call publish;
-/// 4. record [`PublishState::Published`] with the media id.
+/// 3. re-check the lease, reserve a quota unit, record
+///    [`PublishState::PublishSent`] with `quota_reservation` and `sent_at`, then
+///    call publish;
+/// 4. record [`PublishState::Published`] with the media id (and commit the
+///    reservation).
 ///
 /// A worker that finds `PublishSent` (a crash or timeout after step 3) reconciles
-/// by container status instead of publishing again. `version` and `fence` work as
+/// by container status and by looking for the live post published since
+/// `sent_at` ([`PublishLedger::find_publish_entry_by_media`] tells which entry a
+/// live post belongs to) instead of publishing again, noting what it saw in
+/// `evidence`. `version` and `fence` work as
 /// on [`Draft`](crate::Draft).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PublishEntry {
@@ -99,6 +121,18 @@ pub struct PublishEntry {
     pub permalink: Option<String>,
     /// Publish attempts.
     pub attempts: u32,
+    /// The quota unit reserved for the publish call, while it is held
+    /// (commit it once the post is live, release it if the call never happened).
+    #[serde(default)]
+    pub quota_reservation: Option<ReservationId>,
+    /// When [`PublishState::PublishSent`] was recorded: reconciliation looks
+    /// for the live post from this instant on.
+    #[serde(default)]
+    pub sent_at: Option<DateTime<Utc>>,
+    /// What reconciliation saw, oldest first, in words for an operator
+    /// (most useful with [`PublishState::Unconfirmed`]).
+    #[serde(default)]
+    pub evidence: Vec<String>,
     /// The last error.
     pub last_error: Option<String>,
     /// Optimistic-concurrency version (maintained by the store; starts at 0).
@@ -132,6 +166,9 @@ impl PublishEntry {
             media_id: None,
             permalink: None,
             attempts: 0,
+            quota_reservation: None,
+            sent_at: None,
+            evidence: Vec::new(),
             last_error: None,
             version: 0,
             fence,

@@ -2,9 +2,10 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ids::{AccountId, FenceToken, JobId};
 use crate::insertion::Insertion;
 
@@ -175,6 +176,37 @@ impl NewJob {
         }
     }
 
+    /// A job due now (5 attempts, no dedup key, no account) whose payload is
+    /// `payload` serialized to JSON; read it back with [`Job::payload_as`].
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) if it does not
+    /// serialize (a map with non-text keys, for example).
+    ///
+    /// ```
+    /// use serde::{Deserialize, Serialize};
+    /// use store_traits::{JobId, NewJob};
+    ///
+    /// #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    /// struct Publish { draft: String }
+    ///
+    /// let job = NewJob::typed("publish", "publish_draft", &Publish { draft: "d-1".into() })?
+    ///     .into_queued(JobId::new(), chrono::Utc::now());
+    /// assert_eq!(job.payload_as::<Publish>()?, Publish { draft: "d-1".into() });
+    /// # Ok::<(), store_traits::Error>(())
+    /// ```
+    pub fn typed<T: Serialize>(
+        queue: impl Into<String>,
+        kind: impl Into<String>,
+        payload: &T,
+    ) -> Result<Self> {
+        let kind = kind.into();
+        let payload = serde_json::to_value(payload).map_err(|e| {
+            Error::InvalidInput(format!(
+                "the payload of a {kind:?} job does not serialize: {e}"
+            ))
+        })?;
+        Ok(Self::new(queue, kind, payload))
+    }
+
     /// Sets the account.
     pub fn account(mut self, account_id: AccountId) -> Self {
         self.account_id = Some(account_id);
@@ -277,6 +309,20 @@ pub struct Job {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+impl Job {
+    /// The payload as `T` (the inverse of [`NewJob::typed`]).
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) naming the job and
+    /// the mismatch if the payload does not have `T`'s shape.
+    pub fn payload_as<T: DeserializeOwned>(&self) -> Result<T> {
+        T::deserialize(&self.payload).map_err(|e| {
+            Error::InvalidInput(format!(
+                "the payload of job {} ({:?}) does not decode: {e}",
+                self.id, self.kind
+            ))
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,6 +338,56 @@ mod tests {
         assert!(
             matches!(no_attempts, Err(crate::Error::InvalidInput(m)) if m.contains("max_attempts"))
         );
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Publish {
+        draft: String,
+        attempt: u32,
+    }
+
+    #[test]
+    fn typed_payloads_round_trip() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 3, 9, 0, 0).unwrap();
+        let payload = Publish {
+            draft: "d-1".into(),
+            attempt: 2,
+        };
+        let new = NewJob::typed("q", "publish", &payload).unwrap();
+        assert_eq!(
+            new.payload,
+            serde_json::json!({"draft": "d-1", "attempt": 2})
+        );
+        assert_eq!((new.queue.as_str(), new.kind.as_str()), ("q", "publish"));
+        let job = new.into_queued(JobId::new(), now);
+        assert_eq!(job.payload_as::<Publish>().unwrap(), payload);
+    }
+
+    #[test]
+    fn a_payload_that_does_not_serialize_is_invalid_input() {
+        // JSON object keys must be text; a map keyed by tuples cannot be encoded.
+        let mut map = std::collections::BTreeMap::new();
+        map.insert((1, 2), "x");
+        let err = NewJob::typed("q", "odd", &map).unwrap_err();
+        assert!(
+            matches!(&err, crate::Error::InvalidInput(m) if m.contains("\"odd\"")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_payload_of_another_shape_names_the_job() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 3, 9, 0, 0).unwrap();
+        let job = NewJob::new("q", "publish", serde_json::json!({"draft": 7}))
+            .into_queued(JobId::new(), now);
+        let err = job.payload_as::<Publish>().unwrap_err();
+        match &err {
+            crate::Error::InvalidInput(m) => {
+                assert!(m.contains(&job.id.to_string()), "{m}");
+                assert!(m.contains("invalid type"), "the serde error is kept: {m}");
+            }
+            other => panic!("expected InvalidInput, got {other:?}"),
+        }
     }
 
     #[test]

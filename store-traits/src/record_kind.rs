@@ -23,14 +23,14 @@ str_enum! {
         InsightSnapshot => "insight_snapshot",
         /// [`AuditEvent`](crate::AuditEvent).
         AuditEvent => "audit_event",
-        /// [`OAuthState`](crate::OAuthState).
-        OAuthState => "oauth_state",
         /// A used OAuth state nonce ([`OAuthStateStore::consume_nonce`](crate::OAuthStateStore::consume_nonce)).
         UsedNonce => "used_nonce",
         /// [`InboxEntry`](crate::InboxEntry).
         InboxEntry => "inbox_entry",
         /// [`QuotaReservation`](crate::QuotaReservation).
         QuotaReservation => "quota_reservation",
+        /// An account's [`QuotaLimits`](crate::QuotaLimits).
+        QuotaLimits => "quota_limits",
         /// [`Job`](crate::Job).
         Job => "job",
         /// [`DeletionRequest`](crate::DeletionRequest).

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::TimeDelta;
-use token_crypto::Clock;
+use token_crypto::{Clock, KeyUsageCounter};
 
 use crate::account::{Account, AccountStore};
 use crate::audit::AuditLog;
@@ -20,15 +20,38 @@ use crate::persona::PersonaStore;
 use crate::privacy::PrivacyStore;
 use crate::publish::PublishLedger;
 use crate::queue::{Job, JobQueue, NewJob};
-use crate::quota::{QuotaKind, QuotaLedger, QuotaRequest, QuotaReservation};
+use crate::quota::QuotaLedger;
 use crate::record_kind::RecordKind;
 use crate::source::SourceStore;
 use crate::token::TokenStore;
 
 /// Everything a backend provides, so it can be passed around as one `Arc<dyn Store>`.
 ///
-/// Implemented automatically for every type that implements all the store traits;
-/// a backend implements those and gets `Store` for free.
+/// Implemented automatically for every type that implements all the store traits
+/// and token-crypto's [`KeyUsageCounter`] (counted from the stored tokens, as
+/// [`TokenStore::count_tokens_by_key`] counts); a backend implements those and
+/// gets `Store` for free. Because [`KeyUsageCounter`] is part of the bundle, a
+/// `&dyn Store` is a `&dyn KeyUsageCounter`, so key rotation can ask any store
+/// whether a key still protects tokens:
+///
+/// ```
+/// use std::sync::Arc;
+/// use store_traits::{MemoryStore, Store};
+/// use token_crypto::{KeyId, KeyMaterial, Keyring};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), token_crypto::Error> {
+/// let store: Arc<dyn Store> = Arc::new(MemoryStore::with_system_clock());
+/// let old = KeyId::new("2025-08")?;
+/// let mut keyring = Keyring::new(old.clone(), KeyMaterial::generate()?);
+/// let new = KeyId::new("2026-02")?;
+/// keyring.add_decrypt_only(new.clone(), KeyMaterial::generate()?)?;
+/// keyring.promote(&new)?;
+/// // No token is sealed with the old key, so it may go.
+/// keyring.retire_checked(&old, store.as_ref()).await?;
+/// # Ok(())
+/// # }
+/// ```
 pub trait Store:
     AccountStore
     + TokenStore
@@ -44,6 +67,7 @@ pub trait Store:
     + QuotaLedger
     + JobQueue
     + PrivacyStore
+    + KeyUsageCounter
     + std::fmt::Debug
     + Send
     + Sync
@@ -66,6 +90,7 @@ impl<T> Store for T where
         + QuotaLedger
         + JobQueue
         + PrivacyStore
+        + KeyUsageCounter
         + std::fmt::Debug
         + Send
         + Sync
@@ -158,22 +183,3 @@ pub trait JobQueueExt: JobQueue {
 }
 
 impl<T: JobQueue + ?Sized> JobQueueExt for T {}
-
-/// Conveniences over [`QuotaLedger`]. Blanket-implemented; do not implement it yourself.
-pub trait QuotaLedgerExt: QuotaLedger {
-    /// Reserves one unit against Meta's documented Threads limit for `kind`
-    /// (see [`QuotaRequest::threads`]).
-    fn reserve_threads(
-        &self,
-        account_id: AccountId,
-        kind: QuotaKind,
-    ) -> impl Future<Output = Result<QuotaReservation>> + Send
-    where
-        Self: Sync,
-    {
-        let request = QuotaRequest::threads(account_id, kind);
-        async move { self.reserve(&request).await }
-    }
-}
-
-impl<T: QuotaLedger + ?Sized> QuotaLedgerExt for T {}

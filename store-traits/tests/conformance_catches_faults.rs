@@ -2,7 +2,8 @@
 //! store with one injected fault and checks that the matching area panics with
 //! a message naming the broken rule.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
@@ -26,6 +27,16 @@ enum Fault {
     InboxNotAtomic,
     /// `update_draft` skips the version check.
     NoDraftCas,
+    /// `update_draft` writes any state, ignoring the draft life cycle.
+    AnyDraftTransition,
+    /// `reserve` decides against Meta's default limits, not the stored ones.
+    QuotaIgnoresStoredLimits,
+    /// `count_tokens_on_key` always answers zero.
+    KeyCountAlwaysZero,
+    /// `find_accounts_by_username` ignores case.
+    UsernameIgnoresCase,
+    /// `find_publish_entry_by_media` only sees entries as `begin_publish` stored them.
+    MediaLookupMissesUpdates,
 }
 
 #[derive(Debug)]
@@ -33,6 +44,10 @@ struct Faulty {
     inner: MemoryStore,
     clock: Arc<ManualClock>,
     fault: Fault,
+    /// The limits callers set, where a fault keeps them away from `inner`.
+    limits: Mutex<HashMap<AccountId, QuotaLimits>>,
+    /// Entries as `begin_publish` stored them (for `MediaLookupMissesUpdates`).
+    begun: Mutex<Vec<PublishEntry>>,
 }
 
 impl Faulty {
@@ -59,6 +74,16 @@ impl AccountStore for Faulty {
         self.inner
             .find_accounts_by_threads_user(threads_user_id)
             .await
+    }
+    async fn find_accounts_by_username(&self, username: &str) -> Result<Vec<Account>> {
+        if self.has(Fault::UsernameIgnoresCase) {
+            let all = self.inner.list_accounts(&AccountFilter::default()).await?;
+            return Ok(all
+                .into_iter()
+                .filter(|a| a.username.eq_ignore_ascii_case(username))
+                .collect());
+        }
+        self.inner.find_accounts_by_username(username).await
     }
 }
 
@@ -149,6 +174,28 @@ impl DraftStore for Faulty {
         self.inner.get_draft(id).await
     }
     async fn update_draft(&self, draft: &Draft, fence: Option<FenceToken>) -> Result<Draft> {
+        if self.has(Fault::AnyDraftTransition) {
+            if let Some(stored) = self.inner.get_draft(draft.id).await? {
+                if !stored.state.can_become(draft.state) {
+                    // Checks fence and version, then rewrites the draft
+                    // without asking the life cycle.
+                    check_fenced_write(
+                        RecordKind::Draft,
+                        draft.id,
+                        stored.version,
+                        stored.fence,
+                        draft.version,
+                        fence,
+                    )?;
+                    let mut next = draft.clone();
+                    next.version = stored.version + 1;
+                    next.fence = fence.or(stored.fence);
+                    self.inner.delete_draft(draft.id).await?;
+                    self.inner.insert_draft(&next).await?;
+                    return Ok(next);
+                }
+            }
+        }
         if self.has(Fault::NoDraftCas) {
             if let Some(stored) = self.inner.get_draft(draft.id).await? {
                 let mut forced = draft.clone();
@@ -211,7 +258,11 @@ impl ConversationStore for Faulty {
 #[async_trait]
 impl PublishLedger for Faulty {
     async fn begin_publish(&self, entry: &PublishEntry) -> Result<Insertion<PublishEntry>> {
-        self.inner.begin_publish(entry).await
+        let inserted = self.inner.begin_publish(entry).await?;
+        if inserted.is_new() {
+            self.begun.lock().unwrap().push(entry.clone());
+        }
+        Ok(inserted)
     }
     async fn get_publish_entry(&self, draft_id: DraftId) -> Result<Option<PublishEntry>> {
         self.inner.get_publish_entry(draft_id).await
@@ -225,6 +276,18 @@ impl PublishLedger for Faulty {
     }
     async fn list_publish_entries(&self, filter: &PublishFilter) -> Result<Vec<PublishEntry>> {
         self.inner.list_publish_entries(filter).await
+    }
+    async fn find_publish_entry_by_media(&self, media_id: &str) -> Result<Option<PublishEntry>> {
+        if self.has(Fault::MediaLookupMissesUpdates) {
+            let begun = self.begun.lock().unwrap().clone();
+            for entry in begun {
+                if entry.media_id.as_deref() == Some(media_id) {
+                    return self.inner.get_publish_entry(entry.draft_id).await;
+                }
+            }
+            return Ok(None);
+        }
+        self.inner.find_publish_entry_by_media(media_id).await
     }
 }
 
@@ -257,12 +320,6 @@ impl AuditLog for Faulty {
 
 #[async_trait]
 impl OAuthStateStore for Faulty {
-    async fn put_oauth_state(&self, state: &OAuthState) -> Result<()> {
-        self.inner.put_oauth_state(state).await
-    }
-    async fn take_oauth_state(&self, nonce: &str) -> Result<Option<OAuthState>> {
-        self.inner.take_oauth_state(nonce).await
-    }
     async fn consume_nonce(&self, nonce: &str, expires_at: DateTime<Utc>) -> Result<bool> {
         self.inner.consume_nonce(nonce, expires_at).await
     }
@@ -307,18 +364,52 @@ impl WebhookInbox for Faulty {
     }
 }
 
+impl Faulty {
+    /// Whether the limits callers set are kept here instead of in `inner`.
+    fn keeps_limits(&self) -> bool {
+        self.has(Fault::QuotaNotAtomic) || self.has(Fault::QuotaIgnoresStoredLimits)
+    }
+}
+
 #[async_trait]
 impl QuotaLedger for Faulty {
+    async fn set_quota_limits(&self, account_id: AccountId, limits: &QuotaLimits) -> Result<()> {
+        if self.keeps_limits() {
+            limits.validate()?;
+            self.limits.lock().unwrap().insert(account_id, *limits);
+            if self.has(Fault::QuotaNotAtomic) {
+                // The inner ledger must not refuse: this wrapper decides.
+                let unlimited = QuotaLimits {
+                    posts: u32::MAX,
+                    replies: u32::MAX,
+                    deletes: u32::MAX,
+                    ..*limits
+                };
+                return self.inner.set_quota_limits(account_id, &unlimited).await;
+            }
+            return Ok(());
+        }
+        self.inner.set_quota_limits(account_id, limits).await
+    }
+    async fn quota_limits(&self, account_id: AccountId) -> Result<QuotaLimits> {
+        if self.keeps_limits() {
+            return Ok(self
+                .limits
+                .lock()
+                .unwrap()
+                .get(&account_id)
+                .copied()
+                .unwrap_or_default());
+        }
+        self.inner.quota_limits(account_id).await
+    }
     async fn reserve(&self, request: &QuotaRequest) -> Result<QuotaReservation> {
         if self.has(Fault::QuotaNotAtomic) {
+            let limits = self.quota_limits(request.account_id).await?;
             let existing = self.inner.list_reservations(request.account_id).await?;
-            request.check(&existing, self.clock.now())?;
+            request.check(&limits, &existing, self.clock.now())?;
             tokio::task::yield_now().await;
-            let unchecked = QuotaRequest {
-                limit: u32::MAX,
-                ..request.clone()
-            };
-            return self.inner.reserve(&unchecked).await;
+            return self.inner.reserve(request).await;
         }
         self.inner.reserve(request).await
     }
@@ -328,16 +419,21 @@ impl QuotaLedger for Faulty {
     async fn release(&self, id: ReservationId) -> Result<bool> {
         self.inner.release(id).await
     }
-    async fn usage(
-        &self,
-        account_id: AccountId,
-        kind: QuotaKind,
-        window: TimeDelta,
-    ) -> Result<QuotaUsage> {
-        self.inner.usage(account_id, kind, window).await
+    async fn usage(&self, account_id: AccountId, kind: QuotaKind) -> Result<QuotaUsage> {
+        self.inner.usage(account_id, kind).await
     }
     async fn list_reservations(&self, account_id: AccountId) -> Result<Vec<QuotaReservation>> {
         self.inner.list_reservations(account_id).await
+    }
+}
+
+#[async_trait]
+impl KeyUsageCounter for Faulty {
+    async fn count_tokens_on_key(&self, key_id: &KeyId) -> Result<u64, token_crypto::Error> {
+        if self.has(Fault::KeyCountAlwaysZero) {
+            return Ok(0);
+        }
+        self.inner.count_tokens_on_key(key_id).await
     }
 }
 
@@ -465,6 +561,8 @@ fn faulty(fault: Fault, clock: &Arc<ManualClock>) -> Arc<dyn Store> {
         inner: MemoryStore::new(clock.clone()),
         clock: clock.clone(),
         fault,
+        limits: Mutex::new(HashMap::new()),
+        begun: Mutex::new(Vec::new()),
     })
 }
 
@@ -563,6 +661,57 @@ async fn a_draft_store_without_compare_and_swap_fails() {
     assert_mentions(&msg, "VersionConflict");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_draft_store_that_allows_published_to_draft_fails() {
+    let msg = failure_of(Fault::AnyDraftTransition, |s, c| {
+        Box::pin(conformance::draft_life_cycle(s, c))
+    })
+    .await;
+    assert_mentions(
+        &msg,
+        "from Published to Draft must fail with InvalidTransition",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_quota_ledger_that_ignores_stored_limits_fails() {
+    let msg = failure_of(Fault::QuotaIgnoresStoredLimits, |s, c| {
+        Box::pin(conformance::quota_limits(s, c))
+    })
+    .await;
+    assert_mentions(&msg, "stored limit of 2");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_key_counter_that_sees_no_tokens_fails() {
+    let msg = failure_of(Fault::KeyCountAlwaysZero, |s, c| {
+        Box::pin(conformance::key_usage(s, c))
+    })
+    .await;
+    assert_mentions(
+        &msg,
+        "count_tokens_on_key must count the tokens sealed with the key",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_case_insensitive_username_lookup_fails() {
+    let msg = failure_of(Fault::UsernameIgnoresCase, |s, c| {
+        Box::pin(conformance::accounts(s, c))
+    })
+    .await;
+    assert_mentions(&msg, "must match exactly");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_media_lookup_that_misses_updates_fails() {
+    let msg = failure_of(Fault::MediaLookupMissesUpdates, |s, c| {
+        Box::pin(conformance::publish_ledger(s, c))
+    })
+    .await;
+    assert_mentions(&msg, "update_publish_entry gave the media id");
+}
+
 /// The wrapper is faithful where its fault does not apply, so the failures
 /// above come from the faults, not from the wrapper.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -571,10 +720,18 @@ async fn each_fault_leaves_the_other_areas_passing() {
     let store = faulty(Fault::NoDraftCas, &clock);
     conformance::job_queue(&store, &clock).await;
     conformance::quota(&store, &clock).await;
+    conformance::quota_limits(&store, &clock).await;
     conformance::webhook_inbox(&store, &clock).await;
     conformance::export_and_delete(&store, &clock).await;
     let store = faulty(Fault::DeleteKeepsAudit, &clock);
     conformance::drafts(&store, &clock).await;
+    conformance::draft_life_cycle(&store, &clock).await;
     conformance::fencing(&store, &clock).await;
     conformance::exactly_one_claimer(&store, &clock, 5, 8).await;
+    conformance::key_usage(&store, &clock).await;
+    conformance::accounts(&store, &clock).await;
+    conformance::publish_ledger(&store, &clock).await;
+    let store = faulty(Fault::AnyDraftTransition, &clock);
+    conformance::drafts(&store, &clock).await;
+    conformance::quota_limits(&store, &clock).await;
 }

@@ -4,11 +4,12 @@ use std::str::FromStr;
 
 use chrono::{TimeDelta, TimeZone, Utc};
 use store_traits::{
-    Account, AccountId, AccountStatus, ConversationKind, ConversationState, DeletionOrigin,
-    DeletionReport, DeletionStatus, Draft, DraftKind, DraftState, Error, FenceToken, Insertion,
-    JobState, KeyId, MediaKind, MessageDirection, ParseEnumError, PublishState, QuotaKind,
-    QuotaRequest, QuotaReservation, QuotaUsage, RecordKind, ReservationId, SealedToken, SourceKind,
-    SourceStatus, TokenKind, TokenRecord,
+    Account, AccountId, AccountStatus, ConversationKind, ConversationState, DecisionKind,
+    DeletionOrigin, DeletionReport, DeletionStatus, Draft, DraftId, DraftKind, DraftState, Error,
+    FenceToken, Insertion, JobState, KeyId, MediaKind, MessageDirection, ParseEnumError,
+    PublishEntry, PublishState, QuotaKind, QuotaLimits, QuotaRequest, QuotaReservation, QuotaUsage,
+    RecordKind, ReservationId, SealedToken, SourceKind, SourceStatus, TokenKind, TokenRecord,
+    check_draft_transition,
 };
 
 fn t(h: u32, m: u32) -> chrono::DateTime<Utc> {
@@ -55,6 +56,7 @@ fn every_stored_enum_round_trips_through_text_and_serde() {
     check_enum!(JobState);
     check_enum!(DeletionStatus);
     check_enum!(DeletionOrigin);
+    check_enum!(DecisionKind);
     check_enum!(RecordKind);
 }
 
@@ -80,6 +82,8 @@ fn ids_print_parse_and_serialize_as_uuid_strings() {
         serde_json::json!(7)
     );
     assert!(FenceToken::new(8) > FenceToken::new(7));
+    let org: store_traits::OrgId = "acme".parse().unwrap();
+    assert_eq!((org.as_str(), org.to_string()), ("acme", "acme".to_owned()));
 }
 
 #[test]
@@ -173,13 +177,17 @@ fn reservation(
     }
 }
 
+fn posts(limit: u32) -> QuotaLimits {
+    QuotaLimits {
+        posts: limit,
+        ..QuotaLimits::threads()
+    }
+}
+
 #[test]
 fn quota_check_counts_the_rolling_window_and_computes_retry_at() {
     let account = AccountId::new();
-    let request = QuotaRequest {
-        limit: 3,
-        ..QuotaRequest::threads(account, QuotaKind::Posts)
-    };
+    let request = QuotaRequest::new(account, QuotaKind::Posts);
     let existing = vec![
         reservation(1, t(1, 0), Some(t(1, 0)), account),
         reservation(1, t(2, 0), Some(t(2, 0)), account),
@@ -206,37 +214,37 @@ fn quota_check_counts_the_rolling_window_and_computes_retry_at() {
             reserved: 1
         }
     );
-    match request.check(&existing, now) {
+    match request.check(&posts(3), &existing, now) {
         Err(Error::QuotaExceeded {
             in_use: 3,
+            limit: 3,
             retry_at,
             ..
         }) => assert_eq!(retry_at, Some(t(3, 15))),
         other => panic!("expected QuotaExceeded, got {other:?}"),
     }
-    let two = QuotaRequest {
-        units: 2,
-        ..request.clone()
-    };
-    match two.check(&existing, now) {
+    match request.clone().units(2).check(&posts(3), &existing, now) {
         Err(Error::QuotaExceeded { retry_at, .. }) => {
             assert_eq!(retry_at, Some(t(1, 0) + TimeDelta::hours(24)))
         }
         other => panic!("expected QuotaExceeded, got {other:?}"),
     }
-    let roomy = QuotaRequest {
-        limit: 4,
-        ..request.clone()
+    assert_eq!(
+        request.check(&posts(4), &existing, now).unwrap().in_use(),
+        3
+    );
+    // The window comes from the limits: with one hour, only the pending unit counts.
+    let hourly = QuotaLimits {
+        window: TimeDelta::hours(1),
+        ..posts(3)
     };
-    assert_eq!(roomy.check(&existing, now).unwrap().in_use(), 3);
-    let huge = QuotaRequest {
-        units: u32::MAX,
-        limit: u32::MAX,
-        ..request.clone()
-    };
+    assert_eq!(request.check(&hourly, &existing, now).unwrap().in_use(), 1);
     assert!(
         matches!(
-            huge.check(&existing, now),
+            request
+                .clone()
+                .units(u32::MAX)
+                .check(&posts(u32::MAX), &existing, now),
             Err(Error::QuotaExceeded {
                 retry_at: Some(_),
                 ..
@@ -244,14 +252,134 @@ fn quota_check_counts_the_rolling_window_and_computes_retry_at() {
         ),
         "no overflow near u32::MAX"
     );
-    let bad_hold = QuotaRequest {
-        hold: TimeDelta::zero(),
-        ..request
+    match request.check(&posts(0), &[], now) {
+        Err(Error::QuotaExceeded {
+            limit: 0,
+            retry_at: None,
+            ..
+        }) => {}
+        other => panic!("a zero limit refuses every request for good, got {other:?}"),
+    }
+    for bad in [
+        request.clone().hold(TimeDelta::zero()),
+        request.clone().units(0),
+    ] {
+        assert!(matches!(
+            bad.check(&posts(3), &existing, now),
+            Err(Error::InvalidInput(_))
+        ));
+    }
+    let no_window = QuotaLimits {
+        window: TimeDelta::zero(),
+        ..posts(3)
     };
     assert!(matches!(
-        bad_hold.check(&existing, now),
+        request.check(&no_window, &existing, now),
         Err(Error::InvalidInput(_))
     ));
+}
+
+#[test]
+fn quota_limits_default_to_meta_s_documented_limits_and_serialize_in_seconds() {
+    let limits = QuotaLimits::threads();
+    assert_eq!(QuotaLimits::default(), limits);
+    assert_eq!(
+        (
+            limits.limit(QuotaKind::Posts),
+            limits.limit(QuotaKind::Replies),
+            limits.limit(QuotaKind::Deletes),
+            limits.window
+        ),
+        (250, 1000, 100, TimeDelta::hours(24))
+    );
+    let json = serde_json::to_value(limits).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"posts": 250, "replies": 1000, "deletes": 100, "window_secs": 86400})
+    );
+    assert_eq!(serde_json::from_value::<QuotaLimits>(json).unwrap(), limits);
+    assert!(
+        serde_json::from_value::<QuotaLimits>(serde_json::json!(
+            {"posts": 1, "replies": 1, "deletes": 1, "window_secs": i64::MAX}
+        ))
+        .is_err(),
+        "an out-of-range window is a decoding error, not a panic"
+    );
+    assert!(limits.validate().is_ok());
+    let fractional = QuotaLimits {
+        window: TimeDelta::milliseconds(1500),
+        ..limits
+    };
+    assert!(matches!(fractional.validate(), Err(Error::InvalidInput(_))));
+    let request = QuotaRequest::new(AccountId::new(), QuotaKind::Replies);
+    assert_eq!((request.units, request.hold), (1, TimeDelta::minutes(15)));
+}
+
+#[test]
+fn the_draft_life_cycle_table_covers_every_state_once() {
+    let froms: Vec<DraftState> = DraftState::TRANSITIONS.iter().map(|(f, _)| *f).collect();
+    assert_eq!(
+        froms,
+        DraftState::ALL,
+        "one row per state, in declaration order"
+    );
+    for &state in DraftState::ALL {
+        assert!(state.can_become(state), "{state} may be rewritten as is");
+        assert!(
+            !state.next_states().contains(&state),
+            "{state} lists itself as a transition"
+        );
+    }
+    assert!(DraftState::Published.next_states().is_empty());
+    assert!(!DraftState::Published.can_become(DraftState::Draft));
+    assert!(DraftState::Draft.can_become(DraftState::Approved));
+    assert!(DraftState::Scheduled.can_become(DraftState::Missed));
+    assert!(!DraftState::Draft.can_become(DraftState::Publishing));
+    assert!(!DraftState::Failed.can_become(DraftState::Published));
+    let err = check_draft_transition("d-1", DraftState::Published, DraftState::Draft).unwrap_err();
+    assert!(err.is_invalid_transition());
+    assert_eq!(
+        err.to_string(),
+        "draft d-1 cannot go from state published to state draft"
+    );
+    assert!(check_draft_transition("d-1", DraftState::Failed, DraftState::Scheduled).is_ok());
+}
+
+#[test]
+fn terminal_publish_states() {
+    let terminal: Vec<PublishState> = PublishState::ALL
+        .iter()
+        .copied()
+        .filter(|s| s.is_terminal())
+        .collect();
+    assert_eq!(
+        terminal,
+        vec![
+            PublishState::Published,
+            PublishState::Failed,
+            PublishState::Unconfirmed
+        ]
+    );
+}
+
+#[test]
+fn records_written_before_the_new_fields_still_decode() {
+    let now = t(9, 0);
+    let draft = Draft::new(AccountId::new(), DraftKind::Post, "old", now);
+    let mut json = serde_json::to_value(&draft).unwrap();
+    let object = json.as_object_mut().unwrap();
+    for field in ["parent_draft_id", "chain", "decisions", "quality"] {
+        assert!(object.remove(field).is_some(), "{field} is serialized");
+    }
+    assert_eq!(serde_json::from_value::<Draft>(json).unwrap(), draft);
+
+    let entry = PublishEntry::new(DraftId::new(), AccountId::new(), "h", None, now);
+    let mut json = serde_json::to_value(&entry).unwrap();
+    let object = json.as_object_mut().unwrap();
+    for field in ["quota_reservation", "sent_at", "evidence"] {
+        assert!(object.remove(field).is_some(), "{field} is serialized");
+    }
+    assert_eq!(serde_json::from_value::<PublishEntry>(json).unwrap(), entry);
 }
 
 #[test]

@@ -48,6 +48,35 @@ impl AccessToken {
     pub fn is_app_token(&self) -> bool {
         self.expose_secret().contains('|')
     }
+
+    /// The token as a [`SecretString`], without copying it: hand this to an encrypting
+    /// store (for example `token_crypto::Keyring::seal`, which takes `&SecretString`).
+    ///
+    /// ```
+    /// use secrecy::ExposeSecret;
+    /// use threads_api::AccessToken;
+    ///
+    /// let token = AccessToken::new("THQVJ-example");
+    /// assert_eq!(token.secret().expose_secret(), "THQVJ-example");
+    /// ```
+    pub fn secret(&self) -> &SecretString {
+        &self.0
+    }
+}
+
+/// Wraps an opened secret (for example from `token_crypto::Keyring::open`) without
+/// copying the plaintext.
+impl From<SecretString> for AccessToken {
+    fn from(value: SecretString) -> Self {
+        Self(Arc::new(value))
+    }
+}
+
+/// Shares a secret that is already behind an `Arc`: no copy at all.
+impl From<Arc<SecretString>> for AccessToken {
+    fn from(value: Arc<SecretString>) -> Self {
+        Self(value)
+    }
 }
 
 impl fmt::Debug for AccessToken {

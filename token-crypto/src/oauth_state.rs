@@ -1,4 +1,13 @@
 //! Signed, expiring, single-use OAuth `state` values bound to a session.
+//!
+//! This is the one way the workspace keeps OAuth `state`: the value is signed
+//! (so it cannot be forged or altered), bound to the browser session that
+//! started the login (so it cannot be used from another browser), expiring,
+//! and single use (its nonce is consumed in a [`NonceStore`]; the store crates
+//! provide one over their database). What the login needs back in the
+//! callback (organisation, user, requested scopes, where to return) travels
+//! inside the signed value as [`StateClaims`], so nothing else has to be
+//! stored while the person is on the consent dialog.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -8,6 +17,7 @@ use async_trait::async_trait;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::aead_core;
 use crate::clock::Clock;
@@ -17,13 +27,13 @@ use crate::mac_core::{self, MAC_LEN};
 
 /// Default lifetime of a state value.
 pub const DEFAULT_STATE_TTL: TimeDelta = TimeDelta::minutes(10);
-/// Longest accepted state string.
-pub const MAX_STATE_LEN: usize = 128;
+/// Longest accepted state string (claims included).
+pub const MAX_STATE_LEN: usize = 1024;
 /// Default capacity of [`MemoryNonceStore`].
 pub const DEFAULT_NONCE_CAPACITY: usize = 100_000;
 const NONCE_LEN: usize = 16;
 const DOMAIN: &[u8] = b"threads-toolkit/oauth-state";
-const VERSION: &str = "v1";
+const VERSION: &str = "v2";
 
 /// Remembers which state nonces were already used, until they expire.
 ///
@@ -109,26 +119,59 @@ impl fmt::Debug for MemoryNonceStore {
     }
 }
 
+/// What a login carries through the consent dialog, inside the signed state.
+///
+/// Everything here is readable by whoever sees the URL (the state is signed,
+/// not encrypted): put ids and scope names in it, never secrets.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateClaims {
+    /// The organisation (tenant) connecting an account.
+    #[serde(default, rename = "o", skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    /// The host's user who started the login.
+    #[serde(default, rename = "u", skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// The scopes asked for.
+    #[serde(default, rename = "s", skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
+    /// Where to send the person after the callback (the host checks it is its own).
+    #[serde(default, rename = "r", skip_serializing_if = "Option::is_none")]
+    pub return_to: Option<String>,
+}
+
+/// A state that passed every check and was consumed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VerifiedState {
+    /// What the login carried.
+    pub claims: StateClaims,
+    /// When the state would have expired.
+    pub expires_at: DateTime<Utc>,
+}
+
 /// Issues and checks OAuth `state` values.
 ///
-/// A state is `v1.<nonce>.<expiry>.<tag>`: a 128-bit random nonce (base64url), the expiry
-/// in Unix seconds, and HMAC-SHA256 over the length-prefixed domain label, version,
-/// session id, nonce and expiry. The session id is *not* in the string, only in the
-/// MAC, so it may be a secret cookie value. Checking a state verifies the MAC for the
-/// caller's session, the expiry against the [`Clock`], and finally consumes the nonce in
-/// a [`NonceStore`] so each state is accepted once.
+/// A state is `v2.<nonce>.<expiry>.<claims>.<tag>`: a 128-bit random nonce (base64url),
+/// the expiry in Unix seconds, the [`StateClaims`] as base64url JSON, and HMAC-SHA256 over
+/// the length-prefixed domain label, version, session id, nonce, expiry and claims. The
+/// session id is *not* in the string, only in the MAC, so it may be a secret cookie
+/// value. Checking a state verifies the MAC for the caller's session, the expiry against
+/// the [`Clock`], and finally consumes the nonce in a [`NonceStore`] so each state is
+/// accepted once; only then are the claims returned.
 ///
 /// ```
 /// # tokio_test_block_on(async {
 /// use std::sync::Arc;
 /// use token_crypto::{KeyMaterial, SystemClock};
-/// use token_crypto::oauth_state::{MemoryNonceStore, OAuthStateSigner};
+/// use token_crypto::oauth_state::{MemoryNonceStore, OAuthStateSigner, StateClaims};
 ///
 /// let clock = Arc::new(SystemClock);
 /// let signer = OAuthStateSigner::new(KeyMaterial::generate()?, clock.clone());
 /// let nonces = MemoryNonceStore::new(clock);
-/// let state = signer.issue("session-123")?;
-/// signer.verify(&state, "session-123", &nonces).await?;
+/// let claims = StateClaims { org: Some("acme".into()), ..StateClaims::default() };
+/// let state = signer.issue_with("session-123", &claims)?;
+/// let verified = signer.verify(&state, "session-123", &nonces).await?;
+/// assert_eq!(verified.claims.org.as_deref(), Some("acme"));
 /// assert!(signer.verify(&state, "session-123", &nonces).await.is_err()); // single use
 /// # Ok::<(), token_crypto::Error>(())
 /// # });
@@ -159,20 +202,19 @@ impl OAuthStateSigner {
         self
     }
 
-    fn tag(&self, session_id: &str, nonce: &str, expiry: i64) -> [u8; MAC_LEN] {
-        let expiry = expiry.to_be_bytes();
-        let parts = framed(&[
-            DOMAIN,
-            VERSION.as_bytes(),
-            session_id.as_bytes(),
-            nonce.as_bytes(),
-            &expiry,
-        ]);
+    fn tag(&self, session_id: &str, nonce: &str, expiry: i64, claims: &str) -> [u8; MAC_LEN] {
+        let parts = signed_parts(session_id, nonce, expiry, claims);
         mac_core::sign(self.key.bytes(), &[&parts])
     }
 
-    /// Issues a state for `session_id` (non-empty).
+    /// Issues a state for `session_id` (non-empty) without claims.
     pub fn issue(&self, session_id: &str) -> Result<String, Error> {
+        self.issue_with(session_id, &StateClaims::default())
+    }
+
+    /// Issues a state for `session_id` (non-empty) carrying `claims`.
+    /// [`Error::MalformedState`] if the result would exceed [`MAX_STATE_LEN`].
+    pub fn issue_with(&self, session_id: &str, claims: &StateClaims) -> Result<String, Error> {
         if session_id.is_empty() {
             return Err(Error::InvalidContext("session id is empty"));
         }
@@ -187,46 +229,60 @@ impl OAuthStateSigner {
                 "state lifetime overflows the calendar",
             ))?
             .timestamp();
-        let tag = self.tag(session_id, &nonce, expiry);
-        Ok(format!(
-            "{VERSION}.{nonce}.{expiry}.{}",
+        let json = serde_json::to_vec(claims)
+            .map_err(|_| Error::MalformedState("claims cannot be encoded"))?;
+        let claims = URL_SAFE_NO_PAD.encode(json);
+        let tag = self.tag(session_id, &nonce, expiry, &claims);
+        let state = format!(
+            "{VERSION}.{nonce}.{expiry}.{claims}.{}",
             URL_SAFE_NO_PAD.encode(tag)
-        ))
+        );
+        if state.len() > MAX_STATE_LEN {
+            return Err(Error::MalformedState("claims make the state too long"));
+        }
+        Ok(state)
     }
 
-    /// Checks `state` for `session_id` and consumes it.
+    /// Checks `state` for `session_id`, consumes it, and returns its claims.
+    ///
+    /// Fails with [`Error::MalformedState`], [`Error::StateSignature`] (forged,
+    /// altered, or issued for another session), [`Error::StateExpired`] or
+    /// [`Error::StateReplayed`] (used before). A refused state does not consume
+    /// the nonce, except a replay, which already had.
     pub async fn verify(
         &self,
         state: &str,
         session_id: &str,
         nonces: &dyn NonceStore,
-    ) -> Result<(), Error> {
-        let (nonce, expires_at) = self.check(state, session_id)?;
+    ) -> Result<VerifiedState, Error> {
+        let (nonce, expires_at, claims) = self.check(state, session_id)?;
         if nonces.consume_once(nonce, expires_at).await? {
-            Ok(())
+            Ok(VerifiedState { claims, expires_at })
         } else {
             Err(Error::StateReplayed)
         }
     }
 
-    /// Verifies MAC and expiry without consuming the nonce; returns the nonce and expiry.
+    /// Verifies MAC and expiry without consuming the nonce; returns the nonce, expiry
+    /// and claims.
     fn check<'s>(
         &self,
         state: &'s str,
         session_id: &str,
-    ) -> Result<(&'s str, DateTime<Utc>), Error> {
+    ) -> Result<(&'s str, DateTime<Utc>, StateClaims), Error> {
         if state.len() > MAX_STATE_LEN {
             return Err(Error::MalformedState("too long"));
         }
         let mut parts = state.split('.');
-        let (Some(version), Some(nonce), Some(expiry), Some(tag), None) = (
+        let (Some(version), Some(nonce), Some(expiry), Some(claims), Some(tag), None) = (
+            parts.next(),
             parts.next(),
             parts.next(),
             parts.next(),
             parts.next(),
             parts.next(),
         ) else {
-            return Err(Error::MalformedState("expected four dot-separated parts"));
+            return Err(Error::MalformedState("expected five dot-separated parts"));
         };
         if version != VERSION {
             return Err(Error::MalformedState("unknown version"));
@@ -246,13 +302,7 @@ impl OAuthStateSigner {
         let tag = URL_SAFE_NO_PAD
             .decode(tag)
             .map_err(|_| Error::MalformedState("tag is not base64url"))?;
-        let expected = framed(&[
-            DOMAIN,
-            VERSION.as_bytes(),
-            session_id.as_bytes(),
-            nonce.as_bytes(),
-            &expiry.to_be_bytes(),
-        ]);
+        let expected = signed_parts(session_id, nonce, expiry, claims);
         if !mac_core::verify(self.key.bytes(), &[&expected], &tag) {
             return Err(Error::StateSignature);
         }
@@ -261,8 +311,26 @@ impl OAuthStateSigner {
         if self.clock.now() >= expires_at {
             return Err(Error::StateExpired);
         }
-        Ok((nonce, expires_at))
+        // Authentic from here on: only this signer could have written the claims.
+        let json = URL_SAFE_NO_PAD
+            .decode(claims)
+            .map_err(|_| Error::MalformedState("claims are not base64url"))?;
+        let claims: StateClaims = serde_json::from_slice(&json)
+            .map_err(|_| Error::MalformedState("claims are not valid JSON"))?;
+        Ok((nonce, expires_at, claims))
     }
+}
+
+/// The bytes the tag covers.
+fn signed_parts(session_id: &str, nonce: &str, expiry: i64, claims: &str) -> Vec<u8> {
+    framed(&[
+        DOMAIN,
+        VERSION.as_bytes(),
+        session_id.as_bytes(),
+        nonce.as_bytes(),
+        &expiry.to_be_bytes(),
+        claims.as_bytes(),
+    ])
 }
 
 impl fmt::Debug for OAuthStateSigner {

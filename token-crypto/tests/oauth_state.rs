@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use chrono::{TimeDelta, TimeZone, Utc};
-use token_crypto::oauth_state::{MemoryNonceStore, NonceStore, OAuthStateSigner};
+use token_crypto::oauth_state::{MemoryNonceStore, NonceStore, OAuthStateSigner, StateClaims};
 use token_crypto::{Error, KeyMaterial, ManualClock};
 
 fn setup() -> (Arc<ManualClock>, OAuthStateSigner, MemoryNonceStore) {
@@ -19,7 +19,7 @@ fn setup() -> (Arc<ManualClock>, OAuthStateSigner, MemoryNonceStore) {
 async fn a_state_verifies_once_for_its_session() {
     let (_, signer, store) = setup();
     let state = signer.issue("session-a").unwrap();
-    assert!(state.starts_with("v1."));
+    assert!(state.starts_with("v2."));
     assert!(
         !state.contains("session-a"),
         "the session id is not carried in the state"
@@ -74,11 +74,12 @@ async fn tampered_or_malformed_states_are_refused_with_typed_errors() {
     let parts: Vec<&str> = state.split('.').collect();
     // A later expiry with the old tag.
     let later = format!(
-        "{}.{}.{}.{}",
+        "{}.{}.{}.{}.{}",
         parts[0],
         parts[1],
         parts[2].parse::<i64>().unwrap() + 3600,
-        parts[3]
+        parts[3],
+        parts[4]
     );
     assert!(matches!(
         signer.verify(&later, "s", &store).await,
@@ -94,13 +95,14 @@ async fn tampered_or_malformed_states_are_refused_with_typed_errors() {
     }
     for bad in [
         "",
-        "v1",
+        "v2",
         "v2.a.1.b",
-        "v1...",
+        "v2....",
         "v1.a.b.c.d",
-        &"v".repeat(200),
-        "v1.AAAAAAAAAAAAAAAAAAAAAA.-5.AAAA",
-        "v1.AAAAAAAAAAAAAAAAAAAAAA.99999999999999999999.AAAA",
+        "v2.a.b.c.d.e",
+        &"v".repeat(2000),
+        "v2.AAAAAAAAAAAAAAAAAAAAAA.-5.e30.AAAA",
+        "v2.AAAAAAAAAAAAAAAAAAAAAA.99999999999999999999.e30.AAAA",
     ] {
         assert!(
             matches!(
@@ -176,4 +178,58 @@ fn an_absurd_lifetime_is_an_error_not_a_panic() {
     let (_, signer, _) = setup();
     let signer = signer.with_ttl(TimeDelta::MAX);
     assert!(matches!(signer.issue("s"), Err(Error::InvalidContext(_))));
+}
+
+#[tokio::test]
+async fn claims_travel_signed_and_come_back_once() {
+    let (_, signer, store) = setup();
+    let claims = StateClaims {
+        org: Some("org-7".into()),
+        user: Some("user-3".into()),
+        scopes: vec!["threads_basic".into(), "threads_content_publish".into()],
+        return_to: Some("/dashboard?tab=accounts".into()),
+    };
+    let state = signer.issue_with("s", &claims).unwrap();
+    assert!(state.len() <= token_crypto::oauth_state::MAX_STATE_LEN);
+
+    // Swapping in other claims (even well-formed ones) breaks the tag.
+    let parts: Vec<&str> = state.split('.').collect();
+    let other = signer
+        .issue_with(
+            "s",
+            &StateClaims {
+                org: Some("org-8".into()),
+                ..claims.clone()
+            },
+        )
+        .unwrap();
+    let other_claims = other.split('.').nth(3).unwrap();
+    let swapped = format!(
+        "{}.{}.{}.{}.{}",
+        parts[0], parts[1], parts[2], other_claims, parts[4]
+    );
+    assert!(matches!(
+        signer.verify(&swapped, "s", &store).await,
+        Err(Error::StateSignature)
+    ));
+
+    let verified = signer.verify(&state, "s", &store).await.unwrap();
+    assert_eq!(verified.claims, claims);
+    assert!(matches!(
+        signer.verify(&state, "s", &store).await,
+        Err(Error::StateReplayed)
+    ));
+}
+
+#[test]
+fn claims_too_large_for_a_url_are_refused() {
+    let (_, signer, _) = setup();
+    let huge = StateClaims {
+        return_to: Some("x".repeat(2_000)),
+        ..StateClaims::default()
+    };
+    assert!(matches!(
+        signer.issue_with("s", &huge),
+        Err(Error::MalformedState(_))
+    ));
 }

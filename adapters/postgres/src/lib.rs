@@ -58,9 +58,10 @@
 //!   other's rows, so each due job goes to exactly one of them and nobody waits.
 //! - **Fenced writes** (complete, retry, extend, dead-letter) are one conditional
 //!   `UPDATE` each; drafts and ledger entries lock their row (`FOR UPDATE`) for
-//!   the fence and version check.
+//!   the fence and version check (and, for drafts, the life-cycle check).
 //! - **Quota**: a reservation locks its account and kind with a
-//!   transaction-scoped advisory lock, counts, and inserts before committing.
+//!   transaction-scoped advisory lock, reads the account's limits, counts, and
+//!   inserts before committing.
 //! - **Webhook intake**: the event id row and the job are written in one
 //!   transaction; a concurrent duplicate waits on the event id and then writes
 //!   nothing.
@@ -86,7 +87,8 @@
 //! Ids are `uuid`, instants are `BIGINT` nanoseconds since the Unix epoch (UTC,
 //! exactly as the SQLite backend stores them), and records the store does not
 //! interpret are stored whole as JSON text in a `doc` column beside the columns
-//! it filters and orders on; jobs and quota reservations are fully columnar.
+//! it filters and orders on; jobs, quota reservations and quota limits are
+//! fully columnar.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]

@@ -5,7 +5,10 @@ mod common;
 use std::sync::Arc;
 
 use store_postgres::{Error, PgStore, PgStoreOptions, PlanCache, SynchronousCommit};
-use store_traits::{Account, AccountStore, Clock, SystemClock};
+use store_traits::{
+    Account, AccountStore, Clock, Draft, DraftKind, PublishEntry, PublishLedger, PublishState,
+    QuotaLedger, QuotaLimits, SystemClock,
+};
 
 fn clock() -> Arc<dyn Clock> {
     Arc::new(SystemClock)
@@ -171,4 +174,91 @@ async fn an_unreachable_server_is_an_open_error_without_the_password() {
     let text = format!("{error} {error:?}");
     assert!(text.contains("127.0.0.1:1/threads"), "{text}");
     assert!(!text.contains("hunter2"), "the password leaked: {text}");
+}
+
+#[tokio::test]
+async fn version_2_backfills_the_lookup_columns_of_a_version_1_database() {
+    common::with_database("upgrade", |options, url| async move {
+        use sqlx::Connection;
+        let now = clock().now();
+        let ns = |at: chrono::DateTime<chrono::Utc>| at.timestamp_nanos_opt().unwrap();
+        let account = Account::new("1789", "alice", now);
+        let draft = Draft::new(account.id, DraftKind::Post, "live", now);
+        let mut entry = PublishEntry::new(draft.id, account.id, "h", None, now);
+        entry.state = PublishState::Published;
+        entry.media_id = Some("media-1".into());
+        {
+            // Schema version 1 only, as a release before version 2 left it.
+            let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+            let mut migrator = sqlx::migrate!("./migrations");
+            migrator.migrations = migrator
+                .migrations
+                .iter()
+                .filter(|m| m.version == 1)
+                .cloned()
+                .collect::<Vec<_>>()
+                .into();
+            let mut tx = conn.begin().await.unwrap();
+            store_sql::apply_migrations(&mut *tx, &migrator, "store_postgres_migrations")
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            // Rows as version 1 wrote them: no username or media id column yet.
+            sqlx::query(
+                "INSERT INTO accounts (id, org_id, threads_user_id, status, created_ns, last_active_ns, doc) \
+                 VALUES ($1, NULL, $2, 'active', $3, $3, $4)",
+            )
+            .bind(*account.id.as_uuid())
+            .bind(&account.threads_user_id)
+            .bind(ns(now))
+            .bind(serde_json::to_string(&account).unwrap())
+            .execute(&mut conn)
+            .await
+            .unwrap();
+            sqlx::query(
+                "INSERT INTO publish_entries (draft_id, account_id, state, updated_ns, version, fence, doc) \
+                 VALUES ($1, $2, 'published', $3, 0, NULL, $4)",
+            )
+            .bind(*draft.id.as_uuid())
+            .bind(*account.id.as_uuid())
+            .bind(ns(now))
+            .bind(serde_json::to_string(&entry).unwrap())
+            .execute(&mut conn)
+            .await
+            .unwrap();
+            sqlx::query("INSERT INTO oauth_states (nonce, expires_ns, doc) VALUES ('n', 0, '{}')")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            conn.close().await.unwrap();
+        }
+
+        let store = PgStore::connect(&options, clock()).await.unwrap();
+        assert_eq!(store.schema_version().await.unwrap(), Some(2));
+        assert_eq!(
+            store.find_accounts_by_username("alice").await.unwrap(),
+            vec![account.clone()],
+            "the migration copies usernames out of the stored documents"
+        );
+        assert_eq!(
+            store.find_publish_entry_by_media("media-1").await.unwrap(),
+            Some(entry),
+            "the migration copies media ids out of the stored documents"
+        );
+        assert_eq!(
+            store.quota_limits(account.id).await.unwrap(),
+            QuotaLimits::threads()
+        );
+        let oauth_states: Option<String> =
+            sqlx::query_scalar("SELECT to_regclass('oauth_states')::text")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+        assert_eq!(
+            oauth_states, None,
+            "version 2 drops the server-side OAuth states"
+        );
+        store.close().await;
+    })
+    .await;
 }

@@ -44,7 +44,12 @@
 //!   entries, token rewraps, quota reservations, requeues, account deletion)
 //!   run in a [`Backend::begin_write`] transaction whose reads lock what they
 //!   read ([`Backend::ROW_LOCK`]); a quota reservation is also serialised per
-//!   account and kind ([`Backend::lock_quota`]).
+//!   account and kind ([`Backend::lock_quota`]) and reads the account's limits
+//!   inside that transaction.
+//! - Decisions every backend must make alike come from `store-traits`:
+//!   [`check_fenced_write`](store_traits::check_fenced_write),
+//!   [`check_draft_transition`](store_traits::check_draft_transition) and
+//!   [`QuotaRequest::check`](store_traits::QuotaRequest::check).
 //! - Inserts that deduplicate (conversations, messages, publish entries, dedup
 //!   keys of jobs, webhook event ids) claim their key with
 //!   `INSERT ... ON CONFLICT DO NOTHING` against a unique index and read the

@@ -105,7 +105,8 @@
 //! Ids are 16-byte UUID blobs and instants are integer nanoseconds since the
 //! Unix epoch (UTC). Records the store does not interpret (accounts, drafts,
 //! messages, ...) are stored whole as JSON in a `doc` column beside the columns
-//! it filters and orders on; jobs and quota reservations are fully columnar.
+//! it filters and orders on; jobs, quota reservations and quota limits are
+//! fully columnar.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]

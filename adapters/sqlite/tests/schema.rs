@@ -4,7 +4,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use store_sqlite::{Error, SqliteStore, SqliteStoreOptions, Synchronous};
-use store_traits::{Account, AccountStore, Clock, SystemClock};
+use store_traits::{
+    Account, AccountStore, Clock, Draft, DraftKind, PublishEntry, PublishLedger, PublishState,
+    QuotaLedger, QuotaLimits, SystemClock,
+};
 
 struct TempDb(PathBuf);
 
@@ -147,4 +150,96 @@ async fn in_memory_stores_are_private() {
     a.insert_account(&account).await.unwrap();
     assert!(b.get_account(account.id).await.unwrap().is_none());
     assert_eq!(a.get_account(account.id).await.unwrap(), Some(account));
+}
+
+/// A database of schema version 1 (only the first migration applied), as a
+/// release before version 2 left it.
+async fn version_1_database(path: &PathBuf) -> sqlx::SqliteConnection {
+    use sqlx::{ConnectOptions, Connection};
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .connect()
+        .await
+        .unwrap();
+    let mut migrator = sqlx::migrate!("./migrations");
+    migrator.migrations = migrator
+        .migrations
+        .iter()
+        .filter(|m| m.version == 1)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    let mut tx = conn.begin().await.unwrap();
+    store_sql::apply_migrations(&mut *tx, &migrator, "store_sqlite_migrations")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    conn
+}
+
+#[tokio::test]
+async fn version_2_backfills_the_lookup_columns_of_a_version_1_database() {
+    let db = TempDb::new("upgrade");
+    let now = clock().now();
+    let ns = |at: chrono::DateTime<chrono::Utc>| at.timestamp_nanos_opt().unwrap();
+    let account = Account::new("1789", "alice", now);
+    let draft = Draft::new(account.id, DraftKind::Post, "live", now);
+    let mut entry = PublishEntry::new(draft.id, account.id, "h", None, now);
+    entry.state = PublishState::Published;
+    entry.media_id = Some("media-1".into());
+    {
+        let mut conn = version_1_database(&db.0).await;
+        // Rows as version 1 wrote them: no username or media id column yet.
+        sqlx::query(
+            "INSERT INTO accounts (id, org_id, threads_user_id, status, created_ns, last_active_ns, doc) \
+             VALUES ($1, NULL, $2, 'active', $3, $3, $4)",
+        )
+        .bind(*account.id.as_uuid())
+        .bind(&account.threads_user_id)
+        .bind(ns(now))
+        .bind(serde_json::to_string(&account).unwrap())
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO publish_entries (draft_id, account_id, state, updated_ns, version, fence, doc) \
+             VALUES ($1, $2, 'published', $3, 0, NULL, $4)",
+        )
+        .bind(*draft.id.as_uuid())
+        .bind(*account.id.as_uuid())
+        .bind(ns(now))
+        .bind(serde_json::to_string(&entry).unwrap())
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        sqlx::query("INSERT INTO oauth_states (nonce, expires_ns, doc) VALUES ('n', 0, '{}')")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+
+    let store = SqliteStore::open(&db.0, clock()).await.unwrap();
+    assert_eq!(store.schema_version().await.unwrap(), Some(2));
+    assert_eq!(
+        store.find_accounts_by_username("alice").await.unwrap(),
+        vec![account.clone()],
+        "the migration copies usernames out of the stored documents"
+    );
+    assert_eq!(
+        store.find_publish_entry_by_media("media-1").await.unwrap(),
+        Some(entry),
+        "the migration copies media ids out of the stored documents"
+    );
+    assert_eq!(
+        store.quota_limits(account.id).await.unwrap(),
+        QuotaLimits::threads()
+    );
+    store.close().await;
+    let tables = scalar_i64(
+        &db.0,
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'oauth_states'",
+    )
+    .await;
+    assert_eq!(tables, 0, "version 2 drops the server-side OAuth states");
 }

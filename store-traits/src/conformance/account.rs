@@ -11,7 +11,8 @@ use crate::error::Error;
 use crate::ids::{AccountId, OrgId};
 use crate::store::Store;
 
-/// [`AccountStore`](crate::AccountStore): insert, get, update, list filters, lookup by Threads user.
+/// [`AccountStore`](crate::AccountStore): insert, get, update, list filters,
+/// lookup by Threads user and by username (exact, following updates).
 pub async fn accounts(store: &Arc<dyn Store>, clock: &ManualClock) {
     align(clock);
     let org = OrgId::new(unique("org"));
@@ -122,6 +123,37 @@ pub async fn accounts(store: &Arc<dyn Store>, clock: &ManualClock) {
             .unwrap()
             .is_empty(),
         "find_accounts_by_threads_user of an unknown user must be empty"
+    );
+
+    let by_name = store.find_accounts_by_username(&b.username).await.unwrap();
+    assert_eq!(
+        by_name.iter().map(|x| x.id).collect::<Vec<_>>(),
+        vec![b.id, twin.id],
+        "find_accounts_by_username must return every account with that username, ordered by (created_at, id)"
+    );
+    assert!(
+        store
+            .find_accounts_by_username(&b.username.to_uppercase())
+            .await
+            .unwrap()
+            .is_empty(),
+        "find_accounts_by_username must match exactly (case included)"
+    );
+    assert_eq!(
+        store
+            .find_accounts_by_username(&changed.username)
+            .await
+            .unwrap(),
+        vec![changed.clone()],
+        "find_accounts_by_username must find an account by the username update_account wrote"
+    );
+    assert!(
+        store
+            .find_accounts_by_username(&a.username)
+            .await
+            .unwrap()
+            .is_empty(),
+        "find_accounts_by_username must not find an account by its username before an update"
     );
 
     cleanup(store, &[a.id, b.id, c.id, other_org.id, twin.id]).await;

@@ -6,7 +6,10 @@ use chrono::TimeDelta;
 use token_crypto::{Clock, ManualClock};
 
 use super::{align, cleanup, new_account, tick};
-use crate::draft::{Draft, DraftFilter, DraftKind, DraftMedia, DraftState, MediaKind};
+use crate::draft::{
+    Decision, DecisionKind, Draft, DraftFilter, DraftKind, DraftMedia, DraftQuality, DraftState,
+    MediaKind,
+};
 use crate::error::Error;
 use crate::ids::{DraftId, FenceToken};
 use crate::store::Store;
@@ -35,6 +38,26 @@ pub async fn drafts(store: &Arc<dyn Store>, clock: &ManualClock) {
     d1.edit_text("First post, edited", Some("user:1".into()), clock.now());
     d1.state = DraftState::Scheduled;
     d1.scheduled_at = Some(clock.now() + TimeDelta::hours(1));
+    d1.chain = vec![DraftId::new(), DraftId::new()];
+    d1.decisions = vec![
+        Decision {
+            at: clock.now(),
+            actor: "user:1".into(),
+            kind: DecisionKind::Approved,
+            reason: None,
+        },
+        Decision {
+            at: clock.now(),
+            actor: "system".into(),
+            kind: DecisionKind::Scheduled,
+            reason: Some("next free slot".into()),
+        },
+    ];
+    d1.quality = Some(DraftQuality {
+        voice_score: Some(0.8125),
+        findings: vec!["long sentence".into()],
+        needs_review: true,
+    });
     store.insert_draft(&d1).await.unwrap();
     let dup = store.insert_draft(&d1).await;
     assert!(
@@ -44,7 +67,7 @@ pub async fn drafts(store: &Arc<dyn Store>, clock: &ManualClock) {
     assert_eq!(
         store.get_draft(d1.id).await.unwrap(),
         Some(d1.clone()),
-        "get_draft must return the draft unchanged (media, history, schedule included)"
+        "get_draft must return the draft unchanged (media, history, schedule, chain, decisions and quality included)"
     );
     assert_eq!(store.get_draft(DraftId::new()).await.unwrap(), None);
 
@@ -148,6 +171,7 @@ pub async fn drafts(store: &Arc<dyn Store>, clock: &ManualClock) {
     tick(clock, TimeDelta::seconds(1));
     let mut d2 = Draft::new(a.id, DraftKind::Reply, "A reply", clock.now());
     d2.reply_to_id = Some("p-9".into());
+    d2.parent_draft_id = Some(d1.id);
     d2.state = DraftState::Scheduled;
     d2.scheduled_at = Some(clock.now() - TimeDelta::minutes(5));
     store.insert_draft(&d2).await.unwrap();
@@ -219,6 +243,16 @@ pub async fn drafts(store: &Arc<dyn Store>, clock: &ManualClock) {
         vec![d1.id, d2.id]
     );
 
+    assert_eq!(
+        store
+            .get_draft(d2.id)
+            .await
+            .unwrap()
+            .and_then(|d| d.parent_draft_id),
+        Some(d1.id),
+        "get_draft must keep parent_draft_id"
+    );
+
     assert!(store.delete_draft(d3.id).await.unwrap());
     assert!(
         !store.delete_draft(d3.id).await.unwrap(),
@@ -226,4 +260,125 @@ pub async fn drafts(store: &Arc<dyn Store>, clock: &ManualClock) {
     );
     assert_eq!(store.get_draft(d3.id).await.unwrap(), None);
     cleanup(store, &[a.id, b.id]).await;
+}
+
+/// The draft life cycle ([`DraftState::can_become`]): `update_draft` accepts
+/// every allowed change of state (and every same-state write), refuses every
+/// other with `InvalidTransition` naming both states and changes nothing,
+/// checks the fence and the version first, and `insert_draft` accepts any state.
+pub async fn draft_life_cycle(store: &Arc<dyn Store>, clock: &ManualClock) {
+    align(clock);
+    let a = new_account(store, clock, None).await;
+
+    // Published is final.
+    let mut published = Draft::new(a.id, DraftKind::Post, "Live", clock.now());
+    published.state = DraftState::Published;
+    published.provider.media_id = Some("m-1".into());
+    store
+        .insert_draft(&published)
+        .await
+        .expect("insert_draft must accept a draft in any state");
+    let mut back = published.clone();
+    back.state = DraftState::Draft;
+    back.text = "Live, edited".into();
+    match store.update_draft(&back, None).await {
+        Err(Error::InvalidTransition { kind, id, from, to }) => {
+            assert_eq!(kind, crate::RecordKind::Draft);
+            assert_eq!(id, published.id.to_string());
+            assert_eq!(
+                (from.as_str(), to.as_str()),
+                ("published", "draft"),
+                "InvalidTransition must name the stored and the requested state"
+            );
+        }
+        other => panic!(
+            "update_draft from Published to Draft must fail with InvalidTransition, got {other:?}"
+        ),
+    }
+    let message = store
+        .update_draft(&back, Some(FenceToken::new(1)))
+        .await
+        .expect_err("Published to Draft is refused with a fence too")
+        .to_string();
+    assert!(
+        message.contains("published") && message.contains("draft"),
+        "the InvalidTransition message must name both states, got {message:?}"
+    );
+    assert_eq!(
+        store.get_draft(published.id).await.unwrap(),
+        Some(published.clone()),
+        "a refused transition must change nothing"
+    );
+    let mut same = published.clone();
+    same.provider.permalink = Some("https://www.threads.net/@x/post/1".into());
+    let same = store
+        .update_draft(&same, None)
+        .await
+        .expect("a same-state write is always allowed, even from Published");
+    assert_eq!(same.version, 1);
+
+    // Fence and version are checked before the transition.
+    let mut stale = same.clone();
+    stale.version = 0;
+    stale.state = DraftState::Draft;
+    let conflict = store.update_draft(&stale, None).await;
+    assert!(
+        matches!(conflict, Err(Error::VersionConflict { .. })),
+        "the version is checked before the transition, got {conflict:?}"
+    );
+    let fenced = store
+        .update_draft(&same, Some(FenceToken::new(5)))
+        .await
+        .unwrap();
+    let mut late = fenced.clone();
+    late.state = DraftState::Draft;
+    let refused = store.update_draft(&late, Some(FenceToken::new(4))).await;
+    assert!(
+        matches!(refused, Err(Error::StaleFence { .. })),
+        "the fence is checked before the transition, got {refused:?}"
+    );
+
+    // Every pair of states: allowed exactly as the table says.
+    for &from in DraftState::ALL {
+        for &to in DraftState::ALL {
+            let mut draft = Draft::new(a.id, DraftKind::Post, "Pair", clock.now());
+            draft.state = from;
+            store.insert_draft(&draft).await.unwrap();
+            let mut next = draft.clone();
+            next.state = to;
+            let result = store.update_draft(&next, None).await;
+            if from.can_become(to) {
+                let stored = result.unwrap_or_else(|e| {
+                    panic!("update_draft from {from} to {to} is allowed, got {e:?}")
+                });
+                assert_eq!(
+                    (stored.state, stored.version),
+                    (to, 1),
+                    "an allowed transition from {from} to {to} must be stored"
+                );
+            } else {
+                match result {
+                    Err(Error::InvalidTransition {
+                        from: stored_from,
+                        to: asked,
+                        ..
+                    }) => assert_eq!(
+                        (stored_from.as_str(), asked.as_str()),
+                        (from.as_str(), to.as_str()),
+                        "InvalidTransition must name both states"
+                    ),
+                    other => panic!(
+                        "update_draft from {from} to {to} must fail with InvalidTransition, got {other:?}"
+                    ),
+                }
+                assert_eq!(
+                    store.get_draft(draft.id).await.unwrap().map(|d| d.state),
+                    Some(from),
+                    "a refused transition from {from} to {to} must change nothing"
+                );
+            }
+            store.delete_draft(draft.id).await.unwrap();
+        }
+    }
+    cleanup(store, &[a.id]).await;
 }

@@ -74,7 +74,7 @@ mod token;
 pub use account::accounts;
 pub use audit::audit_log;
 pub use conversation::conversations;
-pub use draft::drafts;
+pub use draft::{draft_life_cycle, drafts};
 pub use inbox::webhook_inbox;
 pub use insight::insights;
 pub use oauth_state::oauth_state;
@@ -82,18 +82,20 @@ pub use persona::personas;
 pub use privacy::{deletion_requests, export_and_delete, retention};
 pub use publish::publish_ledger;
 pub use queue::{exactly_one_claimer, fencing, job_queue};
-pub use quota::quota;
+pub use quota::{quota, quota_limits};
 pub use source::sources;
-pub use token::tokens;
+pub use token::{key_usage, tokens};
 
 /// Runs every area once, [`retention`] last, with 200 iterations × 32 claimers
 /// of [`exactly_one_claimer`].
 pub async fn run_all(store: Arc<dyn Store>, clock: &ManualClock) {
     accounts(&store, clock).await;
     tokens(&store, clock).await;
+    key_usage(&store, clock).await;
     personas(&store, clock).await;
     sources(&store, clock).await;
     drafts(&store, clock).await;
+    draft_life_cycle(&store, clock).await;
     publish_ledger(&store, clock).await;
     conversations(&store, clock).await;
     insights(&store, clock).await;
@@ -104,6 +106,7 @@ pub async fn run_all(store: Arc<dyn Store>, clock: &ManualClock) {
     exactly_one_claimer(&store, clock, 200, 32).await;
     webhook_inbox(&store, clock).await;
     quota(&store, clock).await;
+    quota_limits(&store, clock).await;
     deletion_requests(&store, clock).await;
     export_and_delete(&store, clock).await;
     retention(&store, clock).await;

@@ -1,80 +1,21 @@
-//! Conformance of [`OAuthStateStore`](crate::OAuthStateStore) and [`StoreNonces`].
+//! Conformance of [`OAuthStateStore`](crate::OAuthStateStore) and [`StoreNonces`]:
+//! the store's half of single-use OAuth state.
 
 use std::sync::Arc;
 
 use chrono::TimeDelta;
-use token_crypto::oauth_state::NonceStore;
-use token_crypto::{Clock, ManualClock};
+use token_crypto::oauth_state::{NonceStore, OAuthStateSigner, StateClaims};
+use token_crypto::{Clock, KeyMaterial, ManualClock};
 
 use super::{align, tick, unique};
-use crate::error::Error;
-use crate::ids::OrgId;
-use crate::oauth_state::{OAuthState, StoreNonces};
+use crate::oauth_state::StoreNonces;
 use crate::store::Store;
 
-/// [`OAuthStateStore`](crate::OAuthStateStore): put, single-use take (also
-/// under concurrency), expiry, used nonces (also through [`StoreNonces`]).
+/// [`OAuthStateStore`](crate::OAuthStateStore): used nonces are single-use
+/// until they expire (also under concurrency and through [`StoreNonces`]),
+/// and token-crypto's signed state verified against the store is accepted once.
 pub async fn oauth_state(store: &Arc<dyn Store>, clock: &ManualClock) {
     align(clock);
-    let mut state = OAuthState::new(unique("nonce"), clock.now(), TimeDelta::minutes(10));
-    state.session_binding = Some("sha256:session".into());
-    state.org_id = Some(OrgId::new("org-1"));
-    state.requested_scopes = vec!["threads_basic".into()];
-    state.redirect_after = Some("/accounts".into());
-    store.put_oauth_state(&state).await.unwrap();
-    assert!(
-        matches!(
-            store.put_oauth_state(&state).await,
-            Err(Error::AlreadyExists { .. })
-        ),
-        "put_oauth_state with a taken nonce must fail with AlreadyExists"
-    );
-    assert_eq!(
-        store.take_oauth_state(&state.nonce).await.unwrap(),
-        Some(state.clone()),
-        "take_oauth_state must return the stored state"
-    );
-    assert_eq!(
-        store.take_oauth_state(&state.nonce).await.unwrap(),
-        None,
-        "take_oauth_state must return a state only once"
-    );
-    assert_eq!(
-        store.take_oauth_state(&unique("unknown")).await.unwrap(),
-        None
-    );
-
-    let expiring = OAuthState::new(unique("nonce"), clock.now(), TimeDelta::minutes(10));
-    store.put_oauth_state(&expiring).await.unwrap();
-    tick(clock, TimeDelta::minutes(10));
-    assert_eq!(
-        store.take_oauth_state(&expiring.nonce).await.unwrap(),
-        None,
-        "a state whose expires_at <= now must not be returned"
-    );
-
-    // Concurrent takes of one state: exactly one wins.
-    let raced = OAuthState::new(unique("nonce"), clock.now(), TimeDelta::minutes(10));
-    store.put_oauth_state(&raced).await.unwrap();
-    let mut tasks = Vec::new();
-    for _ in 0..16 {
-        let store = store.clone();
-        let nonce = raced.nonce.clone();
-        tasks.push(tokio::spawn(
-            async move { store.take_oauth_state(&nonce).await },
-        ));
-    }
-    let mut winners = 0;
-    for task in tasks {
-        if task.await.expect("task").unwrap().is_some() {
-            winners += 1;
-        }
-    }
-    assert_eq!(
-        winners, 1,
-        "exactly one concurrent take_oauth_state may succeed"
-    );
-
     // Used nonces.
     let nonce = unique("used");
     let until = clock.now() + TimeDelta::minutes(10);
@@ -120,5 +61,27 @@ pub async fn oauth_state(store: &Arc<dyn Store>, clock: &ManualClock) {
     assert_eq!(
         fresh, 1,
         "exactly one concurrent consume_nonce may return true"
+    );
+
+    // The one path: a signed state, its nonce consumed in the store.
+    let shared: Arc<ManualClock> = Arc::new(ManualClock::new(clock.now()));
+    let signer = OAuthStateSigner::new(KeyMaterial::from_bytes(&[9; 32]), shared);
+    let claims = StateClaims {
+        org: Some(unique("org")),
+        scopes: vec!["threads_basic".into()],
+        ..StateClaims::default()
+    };
+    let state = signer.issue_with("session", &claims).unwrap();
+    let verified = signer
+        .verify(&state, "session", &StoreNonces(store.clone()))
+        .await
+        .expect("a fresh signed state verifies against the store");
+    assert_eq!(verified.claims, claims);
+    let replay = signer
+        .verify(&state, "session", &StoreNonces(store.clone()))
+        .await;
+    assert!(
+        matches!(replay, Err(token_crypto::Error::StateReplayed)),
+        "a signed state must be accepted once when its nonce is consumed in the store, got {replay:?}"
     );
 }

@@ -15,14 +15,13 @@ use crate::draft::{Draft, DraftFilter, DraftKind};
 use crate::error::Error;
 use crate::ids::{AccountId, OrgId};
 use crate::insight::{InsightQuery, InsightScope, InsightSnapshot};
-use crate::oauth_state::OAuthState;
 use crate::persona::PersonaRecord;
 use crate::privacy::{
     AccountExport, DeletionOrigin, DeletionRequest, DeletionStatus, RetentionPolicy,
 };
 use crate::publish::{PublishEntry, PublishFilter};
 use crate::queue::{JobFilter, JobState, NewJob};
-use crate::quota::{QuotaKind, QuotaRequest};
+use crate::quota::{QuotaKind, QuotaLimits, QuotaRequest};
 use crate::record_kind::RecordKind;
 use crate::source::Source;
 use crate::store::Store;
@@ -35,6 +34,7 @@ struct Fixture {
     provider_id: String,
     conversation: crate::ConversationId,
     event_id: String,
+    media_id: String,
 }
 
 async fn populate(store: &Arc<dyn Store>, clock: &ManualClock, org: &OrgId) -> Fixture {
@@ -67,10 +67,10 @@ async fn populate(store: &Arc<dyn Store>, clock: &ManualClock, org: &OrgId) -> F
         .unwrap();
     let draft = Draft::new(id, DraftKind::Post, "hello", now);
     store.insert_draft(&draft).await.unwrap();
-    store
-        .begin_publish(&PublishEntry::new(draft.id, id, "h", None, now))
-        .await
-        .unwrap();
+    let media_id = unique("media");
+    let mut entry = PublishEntry::new(draft.id, id, "h", None, now);
+    entry.media_id = Some(media_id.clone());
+    store.begin_publish(&entry).await.unwrap();
     let conversation = Conversation::new(id, unique("root"), ConversationKind::Replies, now);
     store
         .get_or_create_conversation(&conversation)
@@ -114,7 +114,17 @@ async fn populate(store: &Arc<dyn Store>, clock: &ManualClock, org: &OrgId) -> F
         .await
         .unwrap();
     store
-        .reserve(&QuotaRequest::threads(id, QuotaKind::Posts))
+        .set_quota_limits(
+            id,
+            &QuotaLimits {
+                posts: 200,
+                ..QuotaLimits::threads()
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .reserve(&QuotaRequest::new(id, QuotaKind::Posts))
         .await
         .unwrap();
     Fixture {
@@ -123,6 +133,7 @@ async fn populate(store: &Arc<dyn Store>, clock: &ManualClock, org: &OrgId) -> F
         provider_id,
         conversation: conversation.id,
         event_id,
+        media_id,
     }
 }
 
@@ -164,6 +175,15 @@ async fn assert_gone(
             .await
             .unwrap()
             .is_empty(),
+    );
+    named(
+        "find_accounts_by_username",
+        store
+            .find_accounts_by_username(&f.account.username)
+            .await
+            .unwrap()
+            .iter()
+            .any(|a| a.id == id),
     );
     named("get_token", store.get_token(id).await.unwrap().is_some());
     named(
@@ -326,13 +346,20 @@ async fn assert_gone(
         !store.list_reservations(id).await.unwrap().is_empty(),
     );
     named(
-        "usage",
+        "find_publish_entry_by_media",
         store
-            .usage(id, QuotaKind::Posts, TimeDelta::hours(24))
+            .find_publish_entry_by_media(&f.media_id)
             .await
             .unwrap()
-            .in_use()
-            > 0,
+            .is_some(),
+    );
+    named(
+        "quota_limits",
+        store.quota_limits(id).await.unwrap() != QuotaLimits::threads(),
+    );
+    named(
+        "usage",
+        store.usage(id, QuotaKind::Posts).await.unwrap().in_use() > 0,
     );
 }
 
@@ -382,7 +409,12 @@ pub async fn export_and_delete(store: &Arc<dyn Store>, clock: &ManualClock) {
         2,
         "the export must hold the account's jobs"
     );
-    assert_eq!(export.record_count(), 14);
+    assert_eq!(
+        export.quota_limits.map(|l| l.posts),
+        Some(200),
+        "the export must hold the account's quota limits"
+    );
+    assert_eq!(export.record_count(), 15);
     let json = serde_json::to_string(&export).expect("AccountExport serializes");
     assert!(
         !json.contains(&token.sealed.to_string()),
@@ -417,6 +449,7 @@ pub async fn export_and_delete(store: &Arc<dyn Store>, clock: &ManualClock) {
         (RecordKind::Job, 2),
         (RecordKind::InboxEntry, 1),
         (RecordKind::QuotaReservation, 1),
+        (RecordKind::QuotaLimits, 1),
     ] {
         assert_eq!(
             report.count(kind),
@@ -585,12 +618,10 @@ pub async fn retention(store: &Arc<dyn Store>, clock: &ManualClock) {
         .await
         .unwrap();
     let reservation = store
-        .reserve(&QuotaRequest::threads(active.id, QuotaKind::Posts))
+        .reserve(&QuotaRequest::new(active.id, QuotaKind::Posts))
         .await
         .unwrap();
     store.commit(reservation.id).await.unwrap();
-    let state = OAuthState::new(unique("nonce"), t0, TimeDelta::minutes(10));
-    store.put_oauth_state(&state).await.unwrap();
     let nonce = unique("used");
     store
         .consume_nonce(&nonce, t0 + TimeDelta::minutes(10))
@@ -603,7 +634,7 @@ pub async fn retention(store: &Arc<dyn Store>, clock: &ManualClock) {
     old_request.completed_at = Some(t0);
     store.create_deletion_request(&old_request).await.unwrap();
 
-    // keep_all deletes nothing of ours (only expired OAuth data, and ours is fresh).
+    // keep_all deletes nothing of ours (only expired used nonces, and ours is fresh).
     let none = store.purge(&RetentionPolicy::keep_all()).await.unwrap();
     assert!(
         none.accounts.is_empty(),
@@ -697,7 +728,6 @@ pub async fn retention(store: &Arc<dyn Store>, clock: &ManualClock) {
         (RecordKind::InboxEntry, 1),
         (RecordKind::QuotaReservation, 1),
         (RecordKind::DeletionRequest, 1),
-        (RecordKind::OAuthState, 1),
         (RecordKind::UsedNonce, 1),
     ] {
         assert!(

@@ -8,12 +8,13 @@ use token_crypto::{Clock, ManualClock};
 use super::{align, cleanup, new_account, tick};
 use crate::draft::{Draft, DraftKind};
 use crate::error::Error;
-use crate::ids::{DraftId, FenceToken};
+use crate::ids::{DraftId, FenceToken, ReservationId};
 use crate::publish::{PublishEntry, PublishFilter, PublishState};
 use crate::store::Store;
 
 /// [`PublishLedger`](crate::PublishLedger): begin (idempotent), the fenced
-/// compare-and-swap through the protocol's states, list filters.
+/// compare-and-swap through the protocol's states (quota reservation, sent
+/// time and evidence kept), list filters, lookup by media id.
 pub async fn publish_ledger(store: &Arc<dyn Store>, clock: &ManualClock) {
     align(clock);
     let a = new_account(store, clock, None).await;
@@ -70,6 +71,9 @@ pub async fn publish_ledger(store: &Arc<dyn Store>, clock: &ManualClock) {
     takeover.container_id = Some("container-2".into());
     takeover.state = PublishState::PublishSent;
     takeover.attempts = 2;
+    takeover.quota_reservation = Some(ReservationId::new());
+    takeover.sent_at = Some(clock.now());
+    takeover.evidence = vec!["container FINISHED".into()];
     takeover.updated_at = tick(clock, TimeDelta::seconds(1));
     let e2 = store
         .update_publish_entry(&takeover, Some(newer))
@@ -90,15 +94,33 @@ pub async fn publish_ledger(store: &Arc<dyn Store>, clock: &ManualClock) {
     );
     assert_eq!(
         store.get_publish_entry(draft.id).await.unwrap(),
-        Some(e2.clone())
+        Some(e2.clone()),
+        "the quota reservation, sent time and evidence must be stored"
+    );
+    assert_eq!(
+        store.find_publish_entry_by_media("media-1").await.unwrap(),
+        None,
+        "no entry names the media id yet"
     );
 
     let mut done = e2.clone();
     done.state = PublishState::Published;
     done.media_id = Some("media-1".into());
     done.published_at = Some(clock.now());
+    done.quota_reservation = None;
+    done.evidence.push("live post found".into());
     let e3 = store.update_publish_entry(&done, None).await.unwrap();
     assert_eq!((e3.version, e3.fence), (3, Some(newer)));
+    assert_eq!(
+        store.find_publish_entry_by_media("media-1").await.unwrap(),
+        Some(e3.clone()),
+        "find_publish_entry_by_media must find the entry update_publish_entry gave the media id"
+    );
+    assert_eq!(
+        store.find_publish_entry_by_media("media-2").await.unwrap(),
+        None,
+        "find_publish_entry_by_media of an unknown media id must be None"
+    );
     let mut ghost = e3.clone();
     ghost.draft_id = DraftId::new();
     assert!(matches!(
@@ -114,6 +136,18 @@ pub async fn publish_ledger(store: &Arc<dyn Store>, clock: &ManualClock) {
     sent.container_id = Some("container-3".into());
     sent.updated_at = clock.now() - TimeDelta::minutes(10);
     store.begin_publish(&sent).await.unwrap();
+    tick(clock, TimeDelta::seconds(1));
+    let draft3 = Draft::new(a.id, DraftKind::Post, "Imported", clock.now());
+    store.insert_draft(&draft3).await.unwrap();
+    let mut imported = PublishEntry::new(draft3.id, a.id, "sha256:ghi", None, clock.now());
+    imported.state = PublishState::Published;
+    imported.media_id = Some("media-3".into());
+    store.begin_publish(&imported).await.unwrap();
+    assert_eq!(
+        store.find_publish_entry_by_media("media-3").await.unwrap(),
+        Some(imported.clone()),
+        "find_publish_entry_by_media must find an entry begin_publish stored with a media id"
+    );
 
     let listed = store
         .list_publish_entries(&PublishFilter {
@@ -124,7 +158,7 @@ pub async fn publish_ledger(store: &Arc<dyn Store>, clock: &ManualClock) {
         .unwrap();
     assert_eq!(
         listed.iter().map(|e| e.draft_id).collect::<Vec<_>>(),
-        vec![draft2.id, draft.id],
+        vec![draft2.id, draft.id, draft3.id],
         "list_publish_entries must order by (updated_at, draft_id)"
     );
     let unknown = store

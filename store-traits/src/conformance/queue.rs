@@ -520,7 +520,8 @@ pub async fn fencing(store: &Arc<dyn Store>, clock: &ManualClock) {
     let acct = new_account(store, clock, None).await;
     let q = unique("queue");
     let lease = TimeDelta::seconds(30);
-    let draft = Draft::new(acct.id, DraftKind::Post, "fenced", clock.now());
+    let mut draft = Draft::new(acct.id, DraftKind::Post, "fenced", clock.now());
+    draft.state = DraftState::Scheduled;
     store.insert_draft(&draft).await.unwrap();
     let j = store.enqueue(job(&q, acct.id)).await.unwrap().into_inner();
 

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use chrono::TimeDelta;
-use token_crypto::ManualClock;
+use token_crypto::secrecy::{ExposeSecret, SecretString};
+use token_crypto::{KeyMaterial, Keyring, ManualClock};
 
 use super::{align, cleanup, new_account, sealed, unique_key_id};
 use crate::error::Error;
@@ -187,4 +188,80 @@ pub async fn tokens(store: &Arc<dyn Store>, clock: &ManualClock) {
     assert_eq!(store.token_metadata(c.id).await.unwrap(), None);
 
     cleanup(store, &[a.id, b.id, c.id]).await;
+}
+
+/// Token-crypto's [`KeyUsageCounter`](token_crypto::KeyUsageCounter) over the
+/// stored tokens: after tokens are sealed ([`TokenRecord::seal`]) under a key,
+/// `Keyring::retire_checked` with the store refuses that key while tokens are
+/// left on it, and accepts it once every token was rewrapped to the new key.
+pub async fn key_usage(store: &Arc<dyn Store>, clock: &ManualClock) {
+    let now = align(clock);
+    let old = unique_key_id();
+    let new = unique_key_id();
+    let mut keyring = Keyring::new(old.clone(), KeyMaterial::from_bytes(&[0x11; 32]));
+    let a = new_account(store, clock, None).await;
+    let b = new_account(store, clock, None).await;
+    for account in [&a, &b] {
+        let token = SecretString::from(format!("THAA-{}", account.id));
+        let record = TokenRecord::seal(
+            &keyring,
+            account.id,
+            TokenKind::LongLived,
+            &token,
+            now,
+            now + TimeDelta::days(60),
+        )
+        .unwrap();
+        store.put_token(&record).await.unwrap();
+    }
+    assert_eq!(
+        store.count_tokens_on_key(&old).await.unwrap(),
+        2,
+        "count_tokens_on_key must count the tokens sealed with the key"
+    );
+    assert_eq!(
+        store.count_tokens_on_key(&unique_key_id()).await.unwrap(),
+        0,
+        "count_tokens_on_key of an unused key must be 0"
+    );
+
+    keyring
+        .add_decrypt_only(new.clone(), KeyMaterial::from_bytes(&[0x22; 32]))
+        .unwrap();
+    keyring.promote(&new).unwrap();
+    let mut left = 2;
+    for account in [&a, &b] {
+        let refused = keyring.retire_checked(&old, store.as_ref()).await;
+        assert!(
+            matches!(refused, Err(token_crypto::Error::KeyInUse { tokens, .. }) if tokens == left),
+            "retire_checked must refuse a key with {left} token(s) left on it, got {refused:?}"
+        );
+        let stored = store.get_token(account.id).await.unwrap().unwrap();
+        let context = TokenRecord::context(account.id).unwrap();
+        let replacement = keyring
+            .rewrap(&stored.sealed, &context)
+            .unwrap()
+            .expect("a token under the old key needs a rewrap");
+        assert!(
+            store
+                .rewrap_token(account.id, &stored.sealed, &replacement)
+                .await
+                .unwrap()
+        );
+        left -= 1;
+    }
+    keyring
+        .retire_checked(&old, store.as_ref())
+        .await
+        .expect("retire_checked must accept a key once every token was rewrapped");
+    assert_eq!(store.count_tokens_on_key(&new).await.unwrap(), 2);
+    for account in [&a, &b] {
+        let record = store.get_token(account.id).await.unwrap().unwrap();
+        assert_eq!(
+            record.open(&keyring).unwrap().expose_secret(),
+            format!("THAA-{}", account.id),
+            "a rewrapped token must open under the account's canonical context"
+        );
+    }
+    cleanup(store, &[a.id, b.id]).await;
 }

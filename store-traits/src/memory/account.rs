@@ -61,4 +61,15 @@ impl AccountStore for MemoryStore {
             .collect();
         Ok(sorted(items, |a| (a.created_at, a.id), None))
     }
+
+    async fn find_accounts_by_username(&self, username: &str) -> Result<Vec<Account>> {
+        let state = self.lock();
+        let items = state
+            .accounts
+            .values()
+            .filter(|a| a.username == username)
+            .cloned()
+            .collect();
+        Ok(sorted(items, |a| (a.created_at, a.id), None))
+    }
 }

@@ -1,9 +1,9 @@
-//! [`DraftStore`]: compare-and-swap and fencing in memory.
+//! [`DraftStore`]: compare-and-swap, fencing and the life cycle in memory.
 
 use async_trait::async_trait;
 
 use super::{MemoryStore, sorted};
-use crate::draft::{Draft, DraftFilter, DraftStore, check_fenced_write};
+use crate::draft::{Draft, DraftFilter, DraftStore, check_draft_transition, check_fenced_write};
 use crate::error::{Error, Result};
 use crate::ids::{DraftId, FenceToken};
 use crate::record_kind::RecordKind;
@@ -37,6 +37,7 @@ impl DraftStore for MemoryStore {
             draft.version,
             fence,
         )?;
+        check_draft_transition(draft.id, stored.state, draft.state)?;
         let mut next = draft.clone();
         next.version = stored.version + 1;
         next.fence = fence.or(stored.fence);

@@ -21,12 +21,11 @@ use crate::ids::{
 };
 use crate::inbox::InboxEntry;
 use crate::insight::InsightSnapshot;
-use crate::oauth_state::OAuthState;
 use crate::persona::PersonaRecord;
 use crate::privacy::DeletionRequest;
 use crate::publish::PublishEntry;
 use crate::queue::Job;
-use crate::quota::QuotaReservation;
+use crate::quota::{QuotaLimits, QuotaReservation};
 use crate::source::Source;
 use crate::token::TokenRecord;
 
@@ -148,10 +147,10 @@ struct State {
     messages: HashMap<MessageId, Message>,
     insights: HashMap<InsightSnapshotId, InsightSnapshot>,
     audit: HashMap<AuditEventId, AuditEvent>,
-    oauth_states: HashMap<String, OAuthState>,
     used_nonces: HashMap<String, DateTime<Utc>>,
     inbox: HashMap<String, InboxEntry>,
     quota: HashMap<ReservationId, QuotaReservation>,
+    quota_limits: HashMap<AccountId, QuotaLimits>,
     jobs: HashMap<JobId, Job>,
     /// Queued and running jobs per queue, so claims do not scan finished jobs.
     live_jobs: HashMap<String, BTreeSet<JobId>>,

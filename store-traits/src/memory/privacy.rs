@@ -62,6 +62,11 @@ fn delete_locked(state: &mut State, account: AccountId, now: DateTime<Utc>) -> D
     add(&mut deleted, RecordKind::InboxEntry, n);
     let n = remove_where(&mut state.quota, |r| r.account_id == account);
     add(&mut deleted, RecordKind::QuotaReservation, n);
+    add(
+        &mut deleted,
+        RecordKind::QuotaLimits,
+        u64::from(state.quota_limits.remove(&account).is_some()),
+    );
     let doomed: Vec<(String, crate::ids::JobId)> = state
         .jobs
         .values()
@@ -213,6 +218,7 @@ impl PrivacyStore for MemoryStore {
                 |r| (r.reserved_at, r.id),
                 None,
             ),
+            quota_limits: state.quota_limits.get(&account_id).copied(),
         })
     }
 
@@ -281,8 +287,6 @@ impl PrivacyStore for MemoryStore {
             });
             add(&mut report.deleted, RecordKind::QuotaReservation, n);
         }
-        let n = remove_where(&mut state.oauth_states, |s| s.expires_at <= now);
-        add(&mut report.deleted, RecordKind::OAuthState, n);
         let n = remove_where(&mut state.used_nonces, |until| *until <= now);
         add(&mut report.deleted, RecordKind::UsedNonce, n);
         Ok(report)

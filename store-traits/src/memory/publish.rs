@@ -62,4 +62,14 @@ impl PublishLedger for MemoryStore {
             .collect();
         Ok(sorted(items, |e| (e.updated_at, e.draft_id), filter.limit))
     }
+
+    async fn find_publish_entry_by_media(&self, media_id: &str) -> Result<Option<PublishEntry>> {
+        let state = self.lock();
+        Ok(state
+            .publish
+            .values()
+            .filter(|e| e.media_id.as_deref() == Some(media_id))
+            .min_by_key(|e| (e.updated_at, e.draft_id))
+            .cloned())
+    }
 }

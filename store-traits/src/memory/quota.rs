@@ -1,26 +1,47 @@
-//! [`QuotaLedger`]: the quota ledger in memory.
+//! [`QuotaLedger`]: the quota ledger and each account's limits in memory.
 
 use async_trait::async_trait;
-use chrono::TimeDelta;
 
 use super::{MemoryStore, sorted};
 use crate::error::{Error, Result};
 use crate::ids::{AccountId, ReservationId};
-use crate::quota::{QuotaKind, QuotaLedger, QuotaRequest, QuotaReservation, QuotaUsage};
+use crate::quota::{
+    QuotaKind, QuotaLedger, QuotaLimits, QuotaRequest, QuotaReservation, QuotaUsage,
+};
 use crate::record_kind::RecordKind;
 
 #[async_trait]
 impl QuotaLedger for MemoryStore {
+    async fn set_quota_limits(&self, account_id: AccountId, limits: &QuotaLimits) -> Result<()> {
+        limits.validate()?;
+        self.lock().quota_limits.insert(account_id, *limits);
+        Ok(())
+    }
+
+    async fn quota_limits(&self, account_id: AccountId) -> Result<QuotaLimits> {
+        Ok(self
+            .lock()
+            .quota_limits
+            .get(&account_id)
+            .copied()
+            .unwrap_or_default())
+    }
+
     async fn reserve(&self, request: &QuotaRequest) -> Result<QuotaReservation> {
         let now = self.now();
         let mut state = self.lock();
+        let limits = state
+            .quota_limits
+            .get(&request.account_id)
+            .copied()
+            .unwrap_or_default();
         let existing: Vec<QuotaReservation> = state
             .quota
             .values()
             .filter(|r| r.account_id == request.account_id && r.kind == request.kind)
             .cloned()
             .collect();
-        request.check(&existing, now)?;
+        request.check(&limits, &existing, now)?;
         let reservation = QuotaReservation {
             id: ReservationId::new(),
             account_id: request.account_id,
@@ -63,14 +84,15 @@ impl QuotaLedger for MemoryStore {
         }
     }
 
-    async fn usage(
-        &self,
-        account_id: AccountId,
-        kind: QuotaKind,
-        window: TimeDelta,
-    ) -> Result<QuotaUsage> {
+    async fn usage(&self, account_id: AccountId, kind: QuotaKind) -> Result<QuotaUsage> {
         let now = self.now();
         let state = self.lock();
+        let window = state
+            .quota_limits
+            .get(&account_id)
+            .copied()
+            .unwrap_or_default()
+            .window;
         let existing: Vec<QuotaReservation> = state
             .quota
             .values()

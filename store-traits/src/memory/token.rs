@@ -1,10 +1,10 @@
-//! [`TokenStore`] over the in-memory maps.
+//! [`TokenStore`] and token-crypto's [`KeyUsageCounter`] over the in-memory maps.
 
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use token_crypto::{KeyId, SealedToken};
+use token_crypto::{KeyId, KeyUsageCounter, SealedToken};
 
 use super::{MemoryStore, sorted};
 use crate::error::{Error, Result};
@@ -93,5 +93,17 @@ impl TokenStore for MemoryStore {
             .cloned()
             .collect();
         Ok(sorted(items, TokenRecord::account_id, Some(limit)))
+    }
+}
+
+#[async_trait]
+impl KeyUsageCounter for MemoryStore {
+    async fn count_tokens_on_key(&self, key_id: &KeyId) -> Result<u64, token_crypto::Error> {
+        let state = self.lock();
+        Ok(state
+            .tokens
+            .values()
+            .filter(|t| t.sealed.key_id() == key_id)
+            .count() as u64)
     }
 }

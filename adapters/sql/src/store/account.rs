@@ -16,8 +16,8 @@ impl<B: Backend> AccountStore for SqlStore<B> {
     async fn insert_account(&self, account: &Account) -> Result<()> {
         let doc = to_doc(account, RecordKind::Account)?;
         let query = Query::new(
-            "INSERT INTO accounts (id, org_id, threads_user_id, status, created_ns, last_active_ns, doc) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO accounts (id, org_id, threads_user_id, status, created_ns, last_active_ns, doc, username) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(account.id.as_uuid())
         .bind(account.org_id.as_ref().map(|o| o.as_str()))
@@ -25,7 +25,8 @@ impl<B: Backend> AccountStore for SqlStore<B> {
         .bind(account.status.as_str())
         .bind(ns(account.created_at)?)
         .bind(ns(account.last_active_at)?)
-        .bind(doc);
+        .bind(doc)
+        .bind(&account.username);
         self.writer().execute(query).await.map_err(exists_or(
             RecordKind::Account,
             account.id,
@@ -48,7 +49,7 @@ impl<B: Backend> AccountStore for SqlStore<B> {
         let doc = to_doc(account, RecordKind::Account)?;
         let query = Query::new(
             "UPDATE accounts SET org_id = $2, threads_user_id = $3, status = $4, created_ns = $5, \
-             last_active_ns = $6, doc = $7 WHERE id = $1",
+             last_active_ns = $6, doc = $7, username = $8 WHERE id = $1",
         )
         .bind(account.id.as_uuid())
         .bind(account.org_id.as_ref().map(|o| o.as_str()))
@@ -56,7 +57,8 @@ impl<B: Backend> AccountStore for SqlStore<B> {
         .bind(account.status.as_str())
         .bind(ns(account.created_at)?)
         .bind(ns(account.last_active_at)?)
-        .bind(doc);
+        .bind(doc)
+        .bind(&account.username);
         let done = self
             .writer()
             .execute(query)
@@ -94,6 +96,18 @@ impl<B: Backend> AccountStore for SqlStore<B> {
             .fetch_all(query)
             .await
             .map_err(db("finding accounts by Threads user"))?;
+        docs_of(rows, RecordKind::Account)
+    }
+
+    async fn find_accounts_by_username(&self, username: &str) -> Result<Vec<Account>> {
+        let query =
+            Query::new("SELECT doc FROM accounts WHERE username = $1 ORDER BY created_ns, id")
+                .bind(username);
+        let rows = self
+            .reader()
+            .fetch_all(query)
+            .await
+            .map_err(db("finding accounts by username"))?;
         docs_of(rows, RecordKind::Account)
     }
 }

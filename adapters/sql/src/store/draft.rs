@@ -1,13 +1,15 @@
-//! [`DraftStore`]: fenced compare-and-swap writes.
+//! [`DraftStore`]: fenced compare-and-swap writes that follow the draft life cycle.
 //!
-//! An update reads the stored version and fence inside a write transaction,
-//! locking the row ([`Backend::ROW_LOCK`]), checks them, and writes the next
-//! version before committing, so concurrent writers cannot both pass the check.
+//! An update reads the stored version, fence and state inside a write
+//! transaction, locking the row ([`Backend::ROW_LOCK`]), checks them
+//! ([`check_fenced_write`], then [`check_draft_transition`]), and writes the
+//! next version before committing, so concurrent writers cannot both pass the
+//! check.
 
 use async_trait::async_trait;
 use store_traits::{
-    Draft, DraftFilter, DraftId, DraftStore, Error, FenceToken, RecordKind, Result,
-    check_fenced_write,
+    Draft, DraftFilter, DraftId, DraftState, DraftStore, Error, FenceToken, RecordKind, Result,
+    check_draft_transition, check_fenced_write,
 };
 
 use super::SqlStore;
@@ -17,10 +19,11 @@ use crate::codec::{
 };
 use crate::exec::exists_or;
 use crate::exec::{Executor, db};
-use crate::value::Query;
+use crate::value::{Query, Row};
 
-/// Reads `version, fence` of one row with `sql` (locking it) and checks the
-/// write against them; the stored version and fence.
+/// Reads one row with `sql` (`SELECT version, fence, ...`, locking it) and
+/// checks the write against its version and fence; the stored version and
+/// fence, and the row for further checks.
 pub(super) async fn checked<E: Executor + ?Sized>(
     tx: &mut E,
     sql: String,
@@ -29,7 +32,7 @@ pub(super) async fn checked<E: Executor + ?Sized>(
     expected_version: u64,
     fence: Option<FenceToken>,
     context: &'static str,
-) -> Result<(u64, Option<FenceToken>)> {
+) -> Result<(u64, Option<FenceToken>, Row)> {
     let row = tx
         .fetch_optional(Query::new(sql).bind(id.as_uuid()))
         .await
@@ -38,7 +41,7 @@ pub(super) async fn checked<E: Executor + ?Sized>(
     let version = stored_version(row.get(0)?);
     let stored_fence = fence_from(row.get(1)?);
     check_fenced_write(kind, id, version, stored_fence, expected_version, fence)?;
-    Ok((version, stored_fence))
+    Ok((version, stored_fence, row))
 }
 
 #[async_trait]
@@ -77,10 +80,10 @@ impl<B: Backend> DraftStore for SqlStore<B> {
     async fn update_draft(&self, draft: &Draft, fence: Option<FenceToken>) -> Result<Draft> {
         let mut tx = self.write_tx().await?;
         let sql = format!(
-            "SELECT version, fence FROM drafts WHERE id = $1{}",
+            "SELECT version, fence, state FROM drafts WHERE id = $1{}",
             Self::row_lock()
         );
-        let (version, stored_fence) = checked(
+        let (version, stored_fence, row) = checked(
             &mut *tx,
             sql,
             RecordKind::Draft,
@@ -90,6 +93,11 @@ impl<B: Backend> DraftStore for SqlStore<B> {
             "reading a draft to update",
         )
         .await?;
+        let stored_state: DraftState = row
+            .get::<String>(2)?
+            .parse()
+            .map_err(|e| Error::backend("decoding a stored draft state", e))?;
+        check_draft_transition(draft.id, stored_state, draft.state)?;
         let mut next = draft.clone();
         next.version = version + 1;
         next.fence = fence.or(stored_fence);

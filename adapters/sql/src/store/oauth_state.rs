@@ -1,53 +1,18 @@
-//! [`OAuthStateStore`]: OAuth states and used nonces, each taken or
-//! consumed by one statement so concurrent callers cannot both win.
+//! [`OAuthStateStore`]: used OAuth state nonces, each consumed by one
+//! statement so concurrent callers cannot both win.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use store_traits::{OAuthState, OAuthStateStore, RecordKind, Result};
+use store_traits::{OAuthStateStore, Result};
 
 use super::SqlStore;
 use crate::backend::Backend;
-use crate::codec::{from_doc, ns, to_doc};
+use crate::codec::ns;
 use crate::exec::db;
-use crate::exec::exists_or;
 use crate::value::Query;
 
 #[async_trait]
 impl<B: Backend> OAuthStateStore for SqlStore<B> {
-    async fn put_oauth_state(&self, state: &OAuthState) -> Result<()> {
-        let query =
-            Query::new("INSERT INTO oauth_states (nonce, expires_ns, doc) VALUES ($1, $2, $3)")
-                .bind(&state.nonce)
-                .bind(ns(state.expires_at)?)
-                .bind(to_doc(state, RecordKind::OAuthState)?);
-        self.writer().execute(query).await.map_err(exists_or(
-            RecordKind::OAuthState,
-            &state.nonce,
-            "storing an OAuth state",
-        ))?;
-        Ok(())
-    }
-
-    async fn take_oauth_state(&self, nonce: &str) -> Result<Option<OAuthState>> {
-        let now = ns(self.now())?;
-        // One statement: of concurrent takers only one sees the row.
-        let query =
-            Query::new("DELETE FROM oauth_states WHERE nonce = $1 RETURNING expires_ns, doc")
-                .bind(nonce);
-        let row = self
-            .writer()
-            .fetch_optional(query)
-            .await
-            .map_err(db("taking an OAuth state"))?;
-        match row {
-            Some(row) if row.get::<i64>(0)? > now => Ok(Some(from_doc(
-                &row.get::<String>(1)?,
-                RecordKind::OAuthState,
-            )?)),
-            _ => Ok(None),
-        }
-    }
-
     async fn consume_nonce(&self, nonce: &str, expires_at: DateTime<Utc>) -> Result<bool> {
         let now = ns(self.now())?;
         // Insert, or take over an expired record; an unexpired one blocks both.

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::SqlStore;
 use super::inbox::{INBOX_COLUMNS, inbox_entries};
 use super::queue::jobs_from_rows;
-use super::quota::{COLUMNS as RESERVATION_COLUMNS, reservations};
+use super::quota::{COLUMNS as RESERVATION_COLUMNS, LIMIT_COLUMNS, limits_from_row, reservations};
 use crate::backend::{Backend, JOB_COLUMNS};
 use crate::codec::{doc_of, docs_of, ns, opt_ns, to_doc};
 use crate::exec::exists_or;
@@ -36,6 +36,7 @@ const ACCOUNT_TABLES: &[(&str, RecordKind)] = &[
     ("jobs", RecordKind::Job),
     ("inbox_entries", RecordKind::InboxEntry),
     ("quota_reservations", RecordKind::QuotaReservation),
+    ("quota_limits", RecordKind::QuotaLimits),
 ];
 
 fn add(counts: &mut BTreeMap<RecordKind, u64>, kind: RecordKind, n: u64) {
@@ -245,6 +246,13 @@ impl<B: Backend> PrivacyStore for SqlStore<B> {
             "exporting an account's quota reservations",
         )
         .await?;
+        let limits = export_rows(
+            &mut *tx,
+            format!("SELECT {LIMIT_COLUMNS} FROM quota_limits WHERE account_id = $1"),
+            a,
+            "exporting an account's quota limits",
+        )
+        .await?;
         tx.commit().await.map_err(db("finishing an export"))?;
         Ok(AccountExport {
             account_id,
@@ -262,6 +270,7 @@ impl<B: Backend> PrivacyStore for SqlStore<B> {
             jobs: jobs_from_rows(&jobs)?,
             inbox_entries: inbox_entries(&inbox)?,
             quota_reservations: reservations(&quota)?,
+            quota_limits: limits.first().map(limits_from_row).transpose()?,
         })
     }
 
@@ -339,22 +348,11 @@ impl<B: Backend> PrivacyStore for SqlStore<B> {
                 .map_err(db("purging old records"))?;
             add(&mut report.deleted, kind, done);
         }
-        for (sql, kind) in [
-            (
-                "DELETE FROM oauth_states WHERE expires_ns <= $1",
-                RecordKind::OAuthState,
-            ),
-            (
-                "DELETE FROM used_nonces WHERE expires_ns <= $1",
-                RecordKind::UsedNonce,
-            ),
-        ] {
-            let done = tx
-                .execute(Query::new(sql).bind(now_ns))
-                .await
-                .map_err(db("purging expired OAuth records"))?;
-            add(&mut report.deleted, kind, done);
-        }
+        let done = tx
+            .execute(Query::new("DELETE FROM used_nonces WHERE expires_ns <= $1").bind(now_ns))
+            .await
+            .map_err(db("purging expired used nonces"))?;
+        add(&mut report.deleted, RecordKind::UsedNonce, done);
         tx.commit().await.map_err(db("committing a purge"))?;
         Ok(report)
     }

@@ -1,5 +1,6 @@
 //! [`PublishLedger`]: one entry per draft, created once (`ON CONFLICT DO
-//! NOTHING`) and updated with the same fenced compare-and-swap as drafts.
+//! NOTHING`) and updated with the same fenced compare-and-swap as drafts; the
+//! `media_id` column (written with every entry) finds an entry by its post.
 
 use async_trait::async_trait;
 use store_traits::{
@@ -14,7 +15,7 @@ use crate::codec::{doc_of, docs_of, ns, opt_fence, opt_ns, text_set, to_doc, ver
 use crate::exec::db;
 use crate::value::Query;
 
-/// The columns of `publish_entries`, `$1` to `$7`, from `entry`.
+/// The columns of `publish_entries`, `$1` to `$8`, from `entry`.
 fn entry_query(sql: &'static str, entry: &PublishEntry) -> Result<Query> {
     Ok(Query::new(sql)
         .bind(entry.draft_id.as_uuid())
@@ -23,15 +24,16 @@ fn entry_query(sql: &'static str, entry: &PublishEntry) -> Result<Query> {
         .bind(ns(entry.updated_at)?)
         .bind(version_value(entry.version)?)
         .bind(opt_fence(entry.fence)?)
-        .bind(to_doc(entry, RecordKind::PublishEntry)?))
+        .bind(to_doc(entry, RecordKind::PublishEntry)?)
+        .bind(entry.media_id.as_deref()))
 }
 
 #[async_trait]
 impl<B: Backend> PublishLedger for SqlStore<B> {
     async fn begin_publish(&self, entry: &PublishEntry) -> Result<Insertion<PublishEntry>> {
         let query = entry_query(
-            "INSERT INTO publish_entries (draft_id, account_id, state, updated_ns, version, fence, doc) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (draft_id) DO NOTHING",
+            "INSERT INTO publish_entries (draft_id, account_id, state, updated_ns, version, fence, doc, media_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (draft_id) DO NOTHING",
             entry,
         )?;
         let inserted = self
@@ -70,7 +72,7 @@ impl<B: Backend> PublishLedger for SqlStore<B> {
             "SELECT version, fence FROM publish_entries WHERE draft_id = $1{}",
             Self::row_lock()
         );
-        let (version, stored_fence) = checked(
+        let (version, stored_fence, _) = checked(
             &mut *tx,
             sql,
             RecordKind::PublishEntry,
@@ -85,7 +87,7 @@ impl<B: Backend> PublishLedger for SqlStore<B> {
         next.fence = fence.or(stored_fence);
         let query = entry_query(
             "UPDATE publish_entries SET account_id = $2, state = $3, updated_ns = $4, version = $5, \
-             fence = $6, doc = $7 WHERE draft_id = $1",
+             fence = $6, doc = $7, media_id = $8 WHERE draft_id = $1",
             &next,
         )?;
         tx.execute(query)
@@ -116,5 +118,19 @@ impl<B: Backend> PublishLedger for SqlStore<B> {
             .await
             .map_err(db("listing publish entries"))?;
         docs_of(rows, RecordKind::PublishEntry)
+    }
+
+    async fn find_publish_entry_by_media(&self, media_id: &str) -> Result<Option<PublishEntry>> {
+        let query = Query::new(
+            "SELECT doc FROM publish_entries WHERE media_id = $1 \
+             ORDER BY updated_ns, draft_id LIMIT 1",
+        )
+        .bind(media_id);
+        let row = self
+            .reader()
+            .fetch_optional(query)
+            .await
+            .map_err(db("finding a publish entry by media id"))?;
+        doc_of(row, RecordKind::PublishEntry)
     }
 }

@@ -1,11 +1,13 @@
-//! The quota ledger: count and insert in one write transaction, serialised per
-//! account and kind ([`Backend::lock_quota`], or the backend's single writer).
+//! The quota ledger: read the account's limits, count and insert in one write
+//! transaction, serialised per account and kind ([`Backend::lock_quota`], or
+//! the backend's single writer). Limits live in `quota_limits`, one row per
+//! account that has any.
 
 use async_trait::async_trait;
 use chrono::TimeDelta;
 use store_traits::{
-    AccountId, Error, QuotaKind, QuotaLedger, QuotaRequest, QuotaReservation, QuotaUsage,
-    RecordKind, ReservationId, Result,
+    AccountId, Error, QuotaKind, QuotaLedger, QuotaLimits, QuotaRequest, QuotaReservation,
+    QuotaUsage, RecordKind, ReservationId, Result,
 };
 
 use super::SqlStore;
@@ -36,6 +38,35 @@ pub(super) fn reservation(row: &Row) -> Result<QuotaReservation> {
 
 pub(super) fn reservations(rows: &[Row]) -> Result<Vec<QuotaReservation>> {
     rows.iter().map(reservation).collect()
+}
+
+/// Every column of `quota_limits` but the account, in [`limits_from_row`] order.
+pub(super) const LIMIT_COLUMNS: &str = "posts, replies, deletes, window_ns";
+
+/// A `quota_limits` row ([`LIMIT_COLUMNS`]).
+pub(super) fn limits_from_row(row: &Row) -> Result<QuotaLimits> {
+    Ok(QuotaLimits {
+        posts: count(row.get(0)?, "post limit")?,
+        replies: count(row.get(1)?, "reply limit")?,
+        deletes: count(row.get(2)?, "delete limit")?,
+        window: TimeDelta::nanoseconds(row.get(3)?),
+    })
+}
+
+/// The account's stored limits, or [`QuotaLimits::threads`] when none are stored.
+async fn limits_of<E: Executor + ?Sized>(
+    conn: &mut E,
+    account_id: AccountId,
+) -> Result<QuotaLimits> {
+    let sql = format!("SELECT {LIMIT_COLUMNS} FROM quota_limits WHERE account_id = $1");
+    let row = conn
+        .fetch_optional(Query::new(sql).bind(account_id.as_uuid()))
+        .await
+        .map_err(db("reading quota limits"))?;
+    match row {
+        Some(row) => limits_from_row(&row),
+        None => Ok(QuotaLimits::threads()),
+    }
 }
 
 /// Reservations of one account and kind that may still count at `now`
@@ -69,27 +100,54 @@ async fn counting<E: Executor + ?Sized>(
 
 #[async_trait]
 impl<B: Backend> QuotaLedger for SqlStore<B> {
+    async fn set_quota_limits(&self, account_id: AccountId, limits: &QuotaLimits) -> Result<()> {
+        limits.validate()?;
+        let window = limits
+            .window
+            .num_nanoseconds()
+            .ok_or_else(|| Error::InvalidInput("quota window is too long".into()))?;
+        let sql = format!(
+            "INSERT INTO quota_limits (account_id, {LIMIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (account_id) DO UPDATE SET posts = excluded.posts, \
+             replies = excluded.replies, deletes = excluded.deletes, window_ns = excluded.window_ns"
+        );
+        let query = Query::new(sql)
+            .bind(account_id.as_uuid())
+            .bind(i64::from(limits.posts))
+            .bind(i64::from(limits.replies))
+            .bind(i64::from(limits.deletes))
+            .bind(window);
+        self.writer()
+            .execute(query)
+            .await
+            .map_err(db("storing quota limits"))?;
+        Ok(())
+    }
+
+    async fn quota_limits(&self, account_id: AccountId) -> Result<QuotaLimits> {
+        limits_of(&mut *self.reader(), account_id).await
+    }
+
     async fn reserve(&self, request: &QuotaRequest) -> Result<QuotaReservation> {
         let now = self.now();
         let now_ns = ns(now)?;
-        if request.window <= TimeDelta::zero() {
-            // Let the shared check produce the error message.
-            request.check(&[], now)?;
-        }
         let mut tx = self.write_tx().await?;
         self.backend()
             .lock_quota(&mut *tx, request.account_id, request.kind)
             .await
             .map_err(db("locking a quota"))?;
+        // Read in the serialised transaction: every reservation of the
+        // account and kind is decided against the limits stored now.
+        let limits = limits_of(&mut *tx, request.account_id).await?;
         let existing = counting(
             &mut *tx,
             request.account_id,
             request.kind,
             now_ns,
-            request.window,
+            limits.window,
         )
         .await?;
-        request.check(&existing, now)?;
+        request.check(&limits, &existing, now)?;
         let reservation = QuotaReservation {
             id: ReservationId::new(),
             account_id: request.account_id,
@@ -165,14 +223,11 @@ impl<B: Backend> QuotaLedger for SqlStore<B> {
         Ok(true)
     }
 
-    async fn usage(
-        &self,
-        account_id: AccountId,
-        kind: QuotaKind,
-        window: TimeDelta,
-    ) -> Result<QuotaUsage> {
+    async fn usage(&self, account_id: AccountId, kind: QuotaKind) -> Result<QuotaUsage> {
         let now = self.now();
-        let existing = counting(&mut *self.reader(), account_id, kind, ns(now)?, window).await?;
+        let mut reader = self.reader();
+        let window = limits_of(&mut *reader, account_id).await?.window;
+        let existing = counting(&mut *reader, account_id, kind, ns(now)?, window).await?;
         Ok(QuotaUsage::of(&existing, account_id, kind, now, window))
     }
 

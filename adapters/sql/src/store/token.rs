@@ -1,10 +1,11 @@
-//! [`TokenStore`]: sealed tokens, with compare-and-swap rewraps.
+//! [`TokenStore`]: sealed tokens, with compare-and-swap rewraps; and
+//! token-crypto's [`KeyUsageCounter`] over the same table.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use store_traits::{
-    AccountId, Error, KeyId, RecordKind, Result, SealedToken, TokenMetadata, TokenRecord,
-    TokenStore,
+    AccountId, Error, KeyId, KeyUsageCounter, RecordKind, Result, SealedToken, TokenMetadata,
+    TokenRecord, TokenStore,
 };
 
 use super::SqlStore;
@@ -172,5 +173,28 @@ impl<B: Backend> TokenStore for SqlStore<B> {
             .await
             .map_err(db("listing tokens by key"))?;
         tokens_from_rows(&rows)
+    }
+}
+
+impl<B: Backend> SqlStore<B> {
+    /// How many rows of `tokens` the key sealed (indexed by `tokens_by_key`).
+    async fn tokens_on_key(&self, key_id: &KeyId) -> Result<u64> {
+        let query =
+            Query::new("SELECT COUNT(*) FROM tokens WHERE key_id = $1").bind(key_id.as_str());
+        let row = self
+            .reader()
+            .fetch_one(query)
+            .await
+            .map_err(db("counting tokens on a key"))?;
+        Ok(u64::try_from(row.get::<i64>(0)?).unwrap_or(0))
+    }
+}
+
+#[async_trait]
+impl<B: Backend> KeyUsageCounter for SqlStore<B> {
+    async fn count_tokens_on_key(&self, key_id: &KeyId) -> Result<u64, token_crypto::Error> {
+        self.tokens_on_key(key_id)
+            .await
+            .map_err(token_crypto::Error::key_usage)
     }
 }
