@@ -2,4 +2,3 @@
 //!
 //! The benchmarks live in `benches/benches/`; run them with
 //! `cargo bench -p threads-benches` (or `--bench <name>` for one).
-#![deny(missing_docs)]

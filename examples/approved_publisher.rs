@@ -119,14 +119,14 @@ mod meta {
 
     const REDIRECT: &str = "https://publisher.example/threads/callback";
 
-    pub struct Meta {
+    pub(crate) struct Meta {
         emu: RunningEmulator,
         app: AppInfo,
     }
 
     impl Meta {
         /// An app, and a user with a couple of past posts who will consent.
-        pub async fn start() -> Result<Self> {
+        pub(crate) async fn start() -> Result<Self> {
             let emu = Emulator::builder().clock(SystemClock).start().await?;
             let admin = emu.admin();
             let spec = AppSpec {
@@ -155,7 +155,7 @@ mod meta {
 
         /// The Threads network for the pipeline. Against the real API this is
         /// `ThreadsPublisher::new(ThreadsClient::new()?).with_app(credentials, redirect_uri)`.
-        pub fn threads(&self) -> Result<content_pipeline::ThreadsPublisher> {
+        pub(crate) fn threads(&self) -> Result<content_pipeline::ThreadsPublisher> {
             let base = self.emu.base_url();
             let client = ThreadsClient::builder()
                 .graph_base_url(base)
@@ -167,7 +167,7 @@ mod meta {
         }
 
         /// The person's browser: follows the consent dialog, returns the callback URL.
-        pub async fn consent(&self, authorize_url: &str) -> Result<String> {
+        pub(crate) async fn consent(&self, authorize_url: &str) -> Result<String> {
             let browser = reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()?;
@@ -180,7 +180,7 @@ mod meta {
                 .to_owned())
         }
 
-        pub async fn stop(self) {
+        pub(crate) async fn stop(self) {
             self.emu.shutdown().await;
         }
     }

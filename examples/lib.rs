@@ -11,4 +11,3 @@
 //! This package also holds the client's integration tests against the emulator
 //! (`tests/`, one file per API area), so the library crates need no dependency
 //! on the emulator: `cargo test -p threads-examples`.
-#![deny(missing_docs)]

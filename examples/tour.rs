@@ -80,7 +80,12 @@ async fn main() -> Result<()> {
         .context("the authorize page did not redirect")?
         .to_str()?
         .to_owned();
-    let redirect = parse_redirect(&location, Some(state))?;
+    let redirect = parse_redirect(&location)?;
+    // A real app verifies the state here (token-crypto's OAuthStateSigner); the tour
+    // only checks it came back unchanged.
+    if redirect.state.as_deref() != Some(state) {
+        bail!("the state came back changed");
+    }
     println!(
         "  ← redirected to {REDIRECT_URI}?code=AQ…&state={} ({} {})",
         redirect.state.as_deref().unwrap_or("-"),

@@ -687,17 +687,7 @@ impl Pipeline {
                 .await?;
             if let Some((before, after)) = updated {
                 drafts_unscheduled += 1;
-                self.inner
-                    .record(
-                        actor,
-                        Event::DraftTransition {
-                            draft_id: after.id,
-                            account_id,
-                            from: before,
-                            to: after.state,
-                            note: Some("account disconnected".into()),
-                        },
-                    )
+                self.record_transition(actor, before, &after, Some("account disconnected".into()))
                     .await?;
             }
         }

@@ -625,17 +625,7 @@ impl Pipeline {
                 })
                 .await?;
             if let Some((before, after)) = changed {
-                self.inner
-                    .record(
-                        actor,
-                        Event::DraftTransition {
-                            draft_id: after.id,
-                            account_id: after.account_id,
-                            from: before,
-                            to: after.state,
-                            note: reason,
-                        },
-                    )
+                self.record_transition(actor, before, &after, reason)
                     .await?;
                 if out.is_none() {
                     out = Some(after);
@@ -730,17 +720,7 @@ impl Pipeline {
             )
             .await?;
         if before != after.state {
-            self.inner
-                .record(
-                    actor,
-                    Event::DraftTransition {
-                        draft_id,
-                        account_id: after.account_id,
-                        from: before,
-                        to: after.state,
-                        note: Some("edited".into()),
-                    },
-                )
+            self.record_transition(actor, before, &after, Some("edited".into()))
                 .await?;
         }
         Ok(after)
@@ -809,18 +789,13 @@ impl Pipeline {
                 })
                 .await?;
             if let Some((before, after)) = changed {
-                self.inner
-                    .record(
-                        actor,
-                        Event::DraftTransition {
-                            draft_id: after.id,
-                            account_id: after.account_id,
-                            from: before,
-                            to: DraftState::Scheduled,
-                            note: Some(format!("for {}", at.to_rfc3339())),
-                        },
-                    )
-                    .await?;
+                self.record_transition(
+                    actor,
+                    before,
+                    &after,
+                    Some(format!("for {}", at.to_rfc3339())),
+                )
+                .await?;
                 if root_after.is_none() {
                     root_after = Some(after);
                 }
@@ -867,6 +842,28 @@ impl Pipeline {
             .filter(|d| d.id != except && d.parent_draft_id.is_none())
             .filter_map(|d| d.scheduled_at)
             .collect())
+    }
+
+    /// Audits a draft's move from `from` to its current state.
+    pub(crate) async fn record_transition(
+        &self,
+        actor: &Actor,
+        from: DraftState,
+        after: &Draft,
+        note: Option<String>,
+    ) -> Result<()> {
+        self.inner
+            .record(
+                actor,
+                Event::DraftTransition {
+                    draft_id: after.id,
+                    account_id: after.account_id,
+                    from,
+                    to: after.state,
+                    note,
+                },
+            )
+            .await
     }
 
     /// Reads a draft, lets `change` modify it, and writes it back with a

@@ -180,7 +180,6 @@
 //! * Model output is checked by persona-core's guardrails before it can be
 //!   approved; nothing a model writes is published without a decision
 //!   (automatic approval only for texts with no findings).
-#![forbid(unsafe_code)]
 
 mod accounts;
 mod actor;

@@ -89,29 +89,29 @@ impl Pipeline {
         }
         let now = inner.now();
         let mut content = content_of(&draft);
-        if entry.is_none() {
-            if let Some(at) = draft.scheduled_at {
-                if at > now {
-                    return Ok(JobOutcome::RetryAt {
-                        at,
-                        reason: "scheduled for later".into(),
-                    });
-                }
-                let lateness = inner.config.lateness;
-                if now - at > lateness.grace && lateness.action == LateAction::MarkMissed {
-                    self.derive_state(
-                        ctx,
-                        &draft,
-                        DraftState::Missed,
-                        Some(format!(
-                            "due at {} but picked up at {}",
-                            at.to_rfc3339(),
-                            now.to_rfc3339()
-                        )),
-                    )
-                    .await?;
-                    return Ok(JobOutcome::Done);
-                }
+        if entry.is_none()
+            && let Some(at) = draft.scheduled_at
+        {
+            if at > now {
+                return Ok(JobOutcome::RetryAt {
+                    at,
+                    reason: "scheduled for later".into(),
+                });
+            }
+            let lateness = inner.config.lateness;
+            if now - at > lateness.grace && lateness.action == LateAction::MarkMissed {
+                self.derive_state(
+                    ctx,
+                    &draft,
+                    DraftState::Missed,
+                    Some(format!(
+                        "due at {} but picked up at {}",
+                        at.to_rfc3339(),
+                        now.to_rfc3339()
+                    )),
+                )
+                .await?;
+                return Ok(JobOutcome::Done);
             }
         }
         if let Some(parent_id) = draft.parent_draft_id {
@@ -713,17 +713,7 @@ impl Pipeline {
             .await?;
         if let Some((from, after)) = changed {
             warn!(state = %to, reason = ?note, "publishing ended without a post");
-            self.inner
-                .record(
-                    &Actor::system(),
-                    Event::DraftTransition {
-                        draft_id: after.id,
-                        account_id: after.account_id,
-                        from,
-                        to,
-                        note,
-                    },
-                )
+            self.record_transition(&Actor::system(), from, &after, note)
                 .await?;
         }
         Ok(())
@@ -752,17 +742,7 @@ impl Pipeline {
             .await?;
         match changed {
             Some((from, after)) => {
-                self.inner
-                    .record(
-                        &Actor::system(),
-                        Event::DraftTransition {
-                            draft_id: after.id,
-                            account_id: after.account_id,
-                            from,
-                            to,
-                            note,
-                        },
-                    )
+                self.record_transition(&Actor::system(), from, &after, note)
                     .await?;
                 Ok(after)
             }
@@ -824,12 +804,12 @@ impl Pipeline {
         }
         // Keep "last active" fresh for retention, at most one write a day.
         let now = inner.now();
-        if now - account.last_active_at > TimeDelta::days(1) {
-            if let Ok(Some(mut fresh)) = inner.store.get_account(account.id).await {
-                fresh.last_active_at = now;
-                if let Err(e) = inner.store.update_account(&fresh).await {
-                    debug!(error = %e, "could not record account activity");
-                }
+        if now - account.last_active_at > TimeDelta::days(1)
+            && let Ok(Some(mut fresh)) = inner.store.get_account(account.id).await
+        {
+            fresh.last_active_at = now;
+            if let Err(e) = inner.store.update_account(&fresh).await {
+                debug!(error = %e, "could not record account activity");
             }
         }
         inner.probe(Step::Finished, &draft.id.to_string());

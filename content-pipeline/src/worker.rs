@@ -292,12 +292,12 @@ fn settle(
         Err(e) => {
             // Aborted at shutdown (kept in `running`, handed back) or panicked
             // (the lease runs out and another worker takes it).
-            if let Some(job) = ids.remove(&e.id()) {
-                if e.is_panic() {
-                    running.remove(&job);
-                    report.errors += 1;
-                    warn!(job = %job, "a job task panicked");
-                }
+            if let Some(job) = ids.remove(&e.id())
+                && e.is_panic()
+            {
+                running.remove(&job);
+                report.errors += 1;
+                warn!(job = %job, "a job task panicked");
             }
         }
     }

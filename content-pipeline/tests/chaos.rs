@@ -562,10 +562,11 @@ async fn verify(
 ) -> Result<Summary, BoxError> {
     let mut live: HashMap<String, Vec<String>> = HashMap::new();
     for e in w.emu.admin().ledger() {
-        if e.operation == Operation::Publish && e.succeeded() {
-            if let (Some(text), Some(id)) = (e.text, e.result_id) {
-                live.entry(text).or_default().push(id);
-            }
+        if e.operation == Operation::Publish
+            && e.succeeded()
+            && let (Some(text), Some(id)) = (e.text, e.result_id)
+        {
+            live.entry(text).or_default().push(id);
         }
     }
     let drafts = w.store.list_drafts(&DraftFilter::default()).await?;

@@ -21,12 +21,15 @@ async fn scheduled_post(h: &Harness, account: AccountId, text: &str) -> DraftId 
         .pipeline
         .create_draft(NewDraft::post(account, text), &editor())
         .await
-        .unwrap();
-    h.pipeline.approve(d.draft.id, &editor()).await.unwrap();
+        .expect("test fixture");
+    h.pipeline
+        .approve(d.draft.id, &editor())
+        .await
+        .expect("test fixture");
     h.pipeline
         .schedule(d.draft.id, When::Now, &editor())
         .await
-        .unwrap();
+        .expect("test fixture");
     d.draft.id
 }
 

@@ -412,7 +412,7 @@ async fn over_quota_posts_move_to_when_quota_frees_never_fail() {
 async fn futures_states(h: &Harness, ids: &[store_traits::DraftId]) -> Vec<DraftState> {
     let mut out = Vec::new();
     for id in ids {
-        out.push(h.pipeline.draft(*id).await.unwrap().state);
+        out.push(h.pipeline.draft(*id).await.expect("test fixture").state);
     }
     out
 }

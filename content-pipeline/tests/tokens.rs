@@ -60,7 +60,7 @@ impl Connector for Watch {
         let user = t.user_id.clone().expect("the exchange names the user");
         self.state
             .lock()
-            .unwrap()
+            .expect("test fixture")
             .short
             .insert(t.token.expose_secret().to_owned(), user);
         Ok(t)
@@ -71,7 +71,7 @@ impl Connector for Watch {
         now: DateTime<Utc>,
     ) -> Result<IssuedToken, NetworkError> {
         let t = self.inner.exchange_long_lived(token, now).await?;
-        let mut s = self.state.lock().unwrap();
+        let mut s = self.state.lock().expect("test fixture");
         let user = s.short[token.expose_secret()].clone();
         s.issued
             .insert(t.token.expose_secret().to_owned(), (user, now));
@@ -84,7 +84,7 @@ impl Connector for Watch {
     ) -> Result<IssuedToken, NetworkError> {
         let key = token.expose_secret().to_owned();
         let user = {
-            let mut s = self.state.lock().unwrap();
+            let mut s = self.state.lock().expect("test fixture");
             let (user, issued) = s.issued.get(&key).cloned().expect("a token we issued");
             let age = self.clock.now() - issued;
             s.youngest_refreshed = Some(s.youngest_refreshed.map_or(age, |y| y.min(age)));
@@ -98,7 +98,7 @@ impl Connector for Watch {
         // Give a concurrent refresh of the same account a chance to overlap.
         tokio::task::yield_now().await;
         let result = self.inner.refresh(token, now).await;
-        let mut s = self.state.lock().unwrap();
+        let mut s = self.state.lock().expect("test fixture");
         if let Some(n) = s.in_flight.get_mut(&user) {
             *n -= 1;
         }
@@ -139,7 +139,7 @@ async fn watched_pipeline(
         .authorize_base_url(h.emu.base_url())
         .timeout(Duration::from_secs(5))
         .build()
-        .unwrap();
+        .expect("test fixture");
     let threads = ThreadsPublisher::new(client).with_app(
         AppCredentials::new(
             h.app.id.clone(),
@@ -158,11 +158,11 @@ async fn watched_pipeline(
         .publisher(Arc::new(threads))
         .connector(watch.clone())
         .keyring(h.keyring.clone())
-        .oauth_state_key(token_crypto::KeyMaterial::generate().unwrap())
+        .oauth_state_key(token_crypto::KeyMaterial::generate().expect("test fixture"))
         .manual_clock(h.clock.clone())
         .config(config)
         .build()
-        .unwrap();
+        .expect("test fixture");
     (pipeline, watch)
 }
 
@@ -175,15 +175,18 @@ async fn connect_many(h: &Harness, pipeline: &Pipeline, n: usize) {
                 username: format!("user{i}"),
                 ..Default::default()
             })
-            .unwrap();
-        admin.set_authorizer(&user.id).unwrap();
+            .expect("test fixture");
+        admin.set_authorizer(&user.id).expect("test fixture");
         let session = format!("s{i}");
         let start = pipeline
             .start_connect(ConnectRequest::new(session.clone()))
             .await
-            .unwrap();
+            .expect("test fixture");
         let callback = h.consent(&start.authorize_url).await;
-        pipeline.finish_connect(&callback, &session).await.unwrap();
+        pipeline
+            .finish_connect(&callback, &session)
+            .await
+            .expect("test fixture");
         if i % 40 == 39 {
             h.advance(TimeDelta::hours(6));
         }

@@ -596,14 +596,14 @@ impl Guardrails {
             });
         }
         let chars = text.chars().count();
-        if let Some(max) = self.max_chars(kind) {
-            if chars > max {
-                out.push(Violation::TooLong {
-                    length: chars,
-                    max,
-                    budget: Budget::Persona,
-                });
-            }
+        if let Some(max) = self.max_chars(kind)
+            && chars > max
+        {
+            out.push(Violation::TooLong {
+                length: chars,
+                max,
+                budget: Budget::Persona,
+            });
         }
         if kind == Kind::Post && chars < self.persona.length.min {
             out.push(Violation::TooShort {
@@ -630,12 +630,12 @@ impl Guardrails {
                 }
                 TokenKind::Mention | TokenKind::Plain => {}
             }
-            if let Kind::Reply(rules) = kind {
-                if let Some(handle) = rules.foreign_mention(token.text) {
-                    out.push(Violation::MentionNotAllowed {
-                        handle: handle.to_owned(),
-                    });
-                }
+            if let Kind::Reply(rules) = kind
+                && let Some(handle) = rules.foreign_mention(token.text)
+            {
+                out.push(Violation::MentionNotAllowed {
+                    handle: handle.to_owned(),
+                });
             }
         }
         let max_tags = self.max_hashtags();
@@ -652,15 +652,16 @@ impl Guardrails {
                 max: max_links,
             });
         }
-        if self.language_check && chars >= LANGUAGE_MIN_CHARS {
-            if let Some(info) = whatlang::detect(text) {
-                let detected = info.lang().code();
-                if info.is_reliable() && detected != self.persona.language {
-                    out.push(Violation::WrongLanguage {
-                        expected: self.persona.language.clone(),
-                        detected: detected.to_owned(),
-                    });
-                }
+        if self.language_check
+            && chars >= LANGUAGE_MIN_CHARS
+            && let Some(info) = whatlang::detect(text)
+        {
+            let detected = info.lang().code();
+            if info.is_reliable() && detected != self.persona.language {
+                out.push(Violation::WrongLanguage {
+                    expected: self.persona.language.clone(),
+                    detected: detected.to_owned(),
+                });
             }
         }
         out
@@ -754,15 +755,15 @@ impl Guardrails {
                 .check(&current, kind)
                 .iter()
                 .all(|v| matches!(v, Violation::TooLong { .. }));
-            if only_length {
-                if let Some((trimmed, sentences_dropped)) = self.drop_sentences(&current, kind) {
-                    repairs.push(Repair::Trimmed {
-                        from: self.limits.length(&current),
-                        to: self.limits.length(&trimmed),
-                        sentences_dropped,
-                    });
-                    current = trimmed;
-                }
+            if only_length
+                && let Some((trimmed, sentences_dropped)) = self.drop_sentences(&current, kind)
+            {
+                repairs.push(Repair::Trimmed {
+                    from: self.limits.length(&current),
+                    to: self.limits.length(&trimmed),
+                    sentences_dropped,
+                });
+                current = trimmed;
             }
         }
         let violations = self.check(&current, kind);
@@ -883,10 +884,10 @@ impl Guardrails {
                 },
                 _ => None,
             };
-            if let Some(end) = boundary {
-                if !body[..end].trim().is_empty() {
-                    sentence_ends.push(end);
-                }
+            if let Some(end) = boundary
+                && !body[..end].trim().is_empty()
+            {
+                sentence_ends.push(end);
             }
         }
         let with_tail = |end: usize| -> Option<String> {

@@ -537,15 +537,15 @@ impl OfflineProvider {
         if sentences.is_empty() {
             sentences.push("There were no figures for this period yet.".to_owned());
         }
-        if let Some((name, change)) = &best {
-            if *change > 0.0 {
-                sentences.push(format!("The strongest gain was in {name}."));
-            }
+        if let Some((name, change)) = &best
+            && *change > 0.0
+        {
+            sentences.push(format!("The strongest gain was in {name}."));
         }
-        if let Some((name, change)) = &worst {
-            if *change < 0.0 {
-                sentences.push(format!("Keep an eye on {name}, which went down."));
-            }
+        if let Some((name, change)) = &worst
+            && *change < 0.0
+        {
+            sentences.push(format!("Keep an eye on {name}, which went down."));
         }
         if let Some(post) = top_post {
             let opening: String = post

@@ -174,10 +174,10 @@ fn trimmed_at_sentence(full: &str, checked: &Checked) -> Result<(), TestCaseErro
         .collect();
     let tail = tail.join(" ");
     let mut bodies = vec![out.as_str()];
-    if !tail.is_empty() {
-        if let Some(body) = out.strip_suffix(tail.as_str()) {
-            bodies.push(body.trim_end());
-        }
+    if !tail.is_empty()
+        && let Some(body) = out.strip_suffix(tail.as_str())
+    {
+        bodies.push(body.trim_end());
     }
     let at_boundary = |body: &str| {
         full.starts_with(body) && {

@@ -34,7 +34,7 @@ fn engine() -> PromptEngine {
 }
 
 fn render(task: Task) -> String {
-    let prompt = engine().render(&persona(), &task).unwrap();
+    let prompt = engine().render(&persona(), &task).expect("test fixture");
     format!(
         "=== system ===\n{}\n=== user ===\n{}",
         prompt.system, prompt.user

@@ -90,15 +90,15 @@ pub fn check_fenced_write(
     expected_version: u64,
     fence: Option<FenceToken>,
 ) -> Result<()> {
-    if let (Some(presented), Some(current)) = (fence, stored_fence) {
-        if presented < current {
-            return Err(Error::StaleFence {
-                kind,
-                id: id.to_string(),
-                presented,
-                current: Some(current),
-            });
-        }
+    if let (Some(presented), Some(current)) = (fence, stored_fence)
+        && presented < current
+    {
+        return Err(Error::StaleFence {
+            kind,
+            id: id.to_string(),
+            presented,
+            current: Some(current),
+        });
     }
     if stored_version != expected_version {
         return Err(Error::VersionConflict {

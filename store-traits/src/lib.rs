@@ -218,10 +218,6 @@
 //!   and [`AccountExport`] carries token metadata only.
 //! - Records hold untrusted text (messages, sources); treat it as data.
 //! - Keep secrets out of job payloads and audit details: both are exported.
-#![deny(missing_docs)]
-#![forbid(unsafe_code)]
-#![cfg_attr(not(test), deny(clippy::unwrap_used))]
-#![warn(unreachable_pub, missing_debug_implementations)]
 
 #[macro_use]
 mod str_enum;

@@ -174,34 +174,33 @@ impl DraftStore for Faulty {
         self.inner.get_draft(id).await
     }
     async fn update_draft(&self, draft: &Draft, fence: Option<FenceToken>) -> Result<Draft> {
-        if self.has(Fault::AnyDraftTransition) {
-            if let Some(stored) = self.inner.get_draft(draft.id).await? {
-                if !stored.state.can_become(draft.state) {
-                    // Checks fence and version, then rewrites the draft
-                    // without asking the life cycle.
-                    check_fenced_write(
-                        RecordKind::Draft,
-                        draft.id,
-                        stored.version,
-                        stored.fence,
-                        draft.version,
-                        fence,
-                    )?;
-                    let mut next = draft.clone();
-                    next.version = stored.version + 1;
-                    next.fence = fence.or(stored.fence);
-                    self.inner.delete_draft(draft.id).await?;
-                    self.inner.insert_draft(&next).await?;
-                    return Ok(next);
-                }
-            }
+        if self.has(Fault::AnyDraftTransition)
+            && let Some(stored) = self.inner.get_draft(draft.id).await?
+            && !stored.state.can_become(draft.state)
+        {
+            // Checks fence and version, then rewrites the draft
+            // without asking the life cycle.
+            check_fenced_write(
+                RecordKind::Draft,
+                draft.id,
+                stored.version,
+                stored.fence,
+                draft.version,
+                fence,
+            )?;
+            let mut next = draft.clone();
+            next.version = stored.version + 1;
+            next.fence = fence.or(stored.fence);
+            self.inner.delete_draft(draft.id).await?;
+            self.inner.insert_draft(&next).await?;
+            return Ok(next);
         }
-        if self.has(Fault::NoDraftCas) {
-            if let Some(stored) = self.inner.get_draft(draft.id).await? {
-                let mut forced = draft.clone();
-                forced.version = stored.version;
-                return self.inner.update_draft(&forced, fence).await;
-            }
+        if self.has(Fault::NoDraftCas)
+            && let Some(stored) = self.inner.get_draft(draft.id).await?
+        {
+            let mut forced = draft.clone();
+            forced.version = stored.version;
+            return self.inner.update_draft(&forced, fence).await;
         }
         self.inner.update_draft(draft, fence).await
     }
@@ -260,7 +259,7 @@ impl PublishLedger for Faulty {
     async fn begin_publish(&self, entry: &PublishEntry) -> Result<Insertion<PublishEntry>> {
         let inserted = self.inner.begin_publish(entry).await?;
         if inserted.is_new() {
-            self.begun.lock().unwrap().push(entry.clone());
+            self.begun.lock().expect("test fixture").push(entry.clone());
         }
         Ok(inserted)
     }
@@ -279,7 +278,7 @@ impl PublishLedger for Faulty {
     }
     async fn find_publish_entry_by_media(&self, media_id: &str) -> Result<Option<PublishEntry>> {
         if self.has(Fault::MediaLookupMissesUpdates) {
-            let begun = self.begun.lock().unwrap().clone();
+            let begun = self.begun.lock().expect("test fixture").clone();
             for entry in begun {
                 if entry.media_id.as_deref() == Some(media_id) {
                     return self.inner.get_publish_entry(entry.draft_id).await;
@@ -376,7 +375,10 @@ impl QuotaLedger for Faulty {
     async fn set_quota_limits(&self, account_id: AccountId, limits: &QuotaLimits) -> Result<()> {
         if self.keeps_limits() {
             limits.validate()?;
-            self.limits.lock().unwrap().insert(account_id, *limits);
+            self.limits
+                .lock()
+                .expect("test fixture")
+                .insert(account_id, *limits);
             if self.has(Fault::QuotaNotAtomic) {
                 // The inner ledger must not refuse: this wrapper decides.
                 let unlimited = QuotaLimits {
@@ -396,7 +398,7 @@ impl QuotaLedger for Faulty {
             return Ok(self
                 .limits
                 .lock()
-                .unwrap()
+                .expect("test fixture")
                 .get(&account_id)
                 .copied()
                 .unwrap_or_default());
@@ -480,10 +482,10 @@ impl JobQueue for Faulty {
         self.inner.extend_lease(id, fence, lease).await
     }
     async fn complete(&self, id: JobId, fence: FenceToken) -> Result<Job> {
-        if self.has(Fault::NoFenceCheck) {
-            if let Some(current) = self.inner.get_job(id).await?.and_then(|j| j.fence) {
-                return self.inner.complete(id, current).await;
-            }
+        if self.has(Fault::NoFenceCheck)
+            && let Some(current) = self.inner.get_job(id).await?.and_then(|j| j.fence)
+        {
+            return self.inner.complete(id, current).await;
         }
         self.inner.complete(id, fence).await
     }

@@ -133,7 +133,7 @@ fn sealed(seed: u8) -> SealedToken {
     let mut bytes = vec![1u8, 2, b'k', b'1'];
     bytes.extend_from_slice(&[seed; 12]);
     bytes.extend_from_slice(&[0xAB; 48]);
-    SealedToken::from_bytes(&bytes).unwrap()
+    SealedToken::from_bytes(&bytes).expect("test fixture")
 }
 
 #[test]

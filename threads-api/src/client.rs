@@ -305,10 +305,10 @@ impl ThreadsClient {
                     reason: "the URL cannot have a path".into(),
                 })?;
             segments.pop_if_empty();
-            if spec.versioned {
-                if let Some(version) = &self.inner.api_version {
-                    segments.push(version);
-                }
+            if spec.versioned
+                && let Some(version) = &self.inner.api_version
+            {
+                segments.push(version);
             }
             segments.extend(&spec.segments);
         }

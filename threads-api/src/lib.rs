@@ -71,9 +71,10 @@
 //!
 //! [`oauth`] covers the whole flow: [`authorize_url`](oauth::OAuthClient::authorize_url)
 //! with typed [`Scope`](oauth::Scope)s and a `state`,
-//! [`parse_redirect`](oauth::parse_redirect) (checks `state`, strips the trailing `#_`,
-//! types the user-denied error), the code exchange, the long-lived exchange and the
-//! refresh. Token responses carry an `expires_at` computed from a `now` you pass in.
+//! [`parse_redirect`](oauth::parse_redirect) (strips the trailing `#_`, returns the
+//! echoed `state` for you to verify, types the user-denied error), the code exchange,
+//! the long-lived exchange and the refresh. Token responses carry an `expires_at`
+//! computed from a `now` you pass in.
 //!
 //! ```no_run
 //! use chrono::Utc;
@@ -87,7 +88,9 @@
 //! );
 //! let dialog = oauth.authorize_url(&[Scope::ContentPublish, Scope::ReadReplies], Some(state));
 //! // ... redirect the user to `dialog`; they come back to `callback_url`.
-//! let redirect = parse_redirect(callback_url, Some(state))?;
+//! let redirect = parse_redirect(callback_url)?;
+//! // Verify `redirect.state` first (token-crypto's OAuthStateSigner: signed, bound to
+//! // the browser session, expiring, single use).
 //! let short = oauth.exchange_code(&redirect.code, Utc::now()).await?;
 //! let long = oauth.exchange_for_long_lived(&short.access_token, Utc::now()).await?;
 //! // Store `long.access_token` encrypted, with `long.expires_at`; refresh it
@@ -232,12 +235,10 @@
 //!   is never forwarded to another host; if you pass your own `reqwest::Client`, disable
 //!   redirects on it too.
 //! * The long-lived exchange and app tokens carry the app secret: call them from servers
-//!   only. Compare OAuth `state` values with [`oauth::parse_redirect`], which does so in
-//!   constant time.
+//!   only. [`oauth::parse_redirect`] does not verify the `state`; verify it before the
+//!   code exchange (token-crypto's `OAuthStateSigner` compares in constant time and makes
+//!   each state single use).
 //! * Media URLs you pass to containers are fetched by Meta, not by this crate.
-#![deny(missing_docs)]
-#![forbid(unsafe_code)]
-#![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 // --- identifiers, wire models and client-side checks ---
 pub mod ids;

@@ -439,52 +439,52 @@ impl ListParams {
     /// # Errors
     /// A [`ValidationError`] naming the offending parameter.
     pub fn validate(&self, now: DateTime<Utc>) -> Result<(), ValidationError> {
-        if let Some(limit) = self.limit {
-            if !(1..=MAX_LIMIT).contains(&limit) {
-                return Err(ValidationError::new(
-                    "limit",
-                    Reason::OutOfRange {
-                        min: 1,
-                        max: i64::from(MAX_LIMIT),
-                        actual: i64::from(limit),
-                    },
-                ));
-            }
+        if let Some(limit) = self.limit
+            && !(1..=MAX_LIMIT).contains(&limit)
+        {
+            return Err(ValidationError::new(
+                "limit",
+                Reason::OutOfRange {
+                    min: 1,
+                    max: i64::from(MAX_LIMIT),
+                    actual: i64::from(limit),
+                },
+            ));
         }
         let now = now.timestamp();
-        if let Some(since) = self.since {
-            if since < MIN_SINCE || since > now {
-                return Err(ValidationError::new(
-                    "since",
-                    Reason::OutOfRange {
-                        min: MIN_SINCE,
-                        max: now,
-                        actual: since,
-                    },
-                ));
-            }
+        if let Some(since) = self.since
+            && (since < MIN_SINCE || since > now)
+        {
+            return Err(ValidationError::new(
+                "since",
+                Reason::OutOfRange {
+                    min: MIN_SINCE,
+                    max: now,
+                    actual: since,
+                },
+            ));
         }
-        if let Some(until) = self.until {
-            if until <= MIN_SINCE || until > now {
-                return Err(ValidationError::new(
-                    "until",
-                    Reason::OutOfRange {
-                        min: MIN_SINCE + 1,
-                        max: now,
-                        actual: until,
-                    },
-                ));
-            }
+        if let Some(until) = self.until
+            && (until <= MIN_SINCE || until > now)
+        {
+            return Err(ValidationError::new(
+                "until",
+                Reason::OutOfRange {
+                    min: MIN_SINCE + 1,
+                    max: now,
+                    actual: until,
+                },
+            ));
         }
-        if let (Some(since), Some(until)) = (self.since, self.until) {
-            if since >= until {
-                return Err(ValidationError::new(
-                    "since",
-                    Reason::Invalid {
-                        message: format!("{since} must be earlier than `until` ({until})"),
-                    },
-                ));
-            }
+        if let (Some(since), Some(until)) = (self.since, self.until)
+            && since >= until
+        {
+            return Err(ValidationError::new(
+                "since",
+                Reason::Invalid {
+                    message: format!("{since} must be earlier than `until` ({until})"),
+                },
+            ));
         }
         if self.before.is_some() && self.after.is_some() {
             return Err(ValidationError::new(

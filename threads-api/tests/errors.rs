@@ -16,7 +16,7 @@ fn no_retry_client(server: &MockServer) -> ThreadsClient {
         .graph_base_url(server.uri())
         .retry_policy(RetryPolicy::never())
         .build()
-        .unwrap()
+        .expect("test fixture")
 }
 
 async fn error_for(status: u16, body: &str) -> Error {
@@ -38,7 +38,7 @@ async fn error_for_response(response: ResponseTemplate) -> Error {
             Some(&AccessToken::new(TOKEN)),
         )
         .await
-        .unwrap_err();
+        .expect_err("test fixture");
     assert_no_token(&format!("{err:?}"));
     assert_no_token(&err.to_string());
     err

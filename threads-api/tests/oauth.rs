@@ -13,7 +13,7 @@ use wiremock::matchers::{method, path, query_param};
 const SECRET: &str = "app-secret-xyz";
 
 fn now() -> DateTime<Utc> {
-    DateTime::from_timestamp(1_760_000_000, 0).unwrap()
+    DateTime::from_timestamp(1_760_000_000, 0).expect("test fixture")
 }
 
 fn app() -> AppCredentials {
@@ -97,7 +97,7 @@ async fn code_exchange_posts_the_form_unversioned_and_accepts_numeric_user_id() 
         .mount(&server)
         .await;
     let oauth = client(&server).oauth(app(), "https://example.com/cb");
-    let redirect = parse_redirect("https://example.com/cb?code=AQBx-hBsH3#_", None).unwrap();
+    let redirect = parse_redirect("https://example.com/cb?code=AQBx-hBsH3#_").unwrap();
     let token = oauth.exchange_code(&redirect.code, now()).await.unwrap();
     assert_eq!(token.access_token.expose_secret(), "THQVJshort");
     assert_eq!(token.user_id, UserId::new("17841405793187218"));

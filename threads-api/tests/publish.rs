@@ -507,17 +507,23 @@ impl VirtualTime {
     }
 
     fn sleeps(&self) -> Vec<Duration> {
-        self.slept.lock().unwrap().clone()
+        self.slept.lock().expect("test fixture").clone()
     }
 }
 
 impl Sleeper for VirtualTime {
     fn now(&self) -> Instant {
-        self.start + self.slept.lock().unwrap().iter().sum::<Duration>()
+        self.start
+            + self
+                .slept
+                .lock()
+                .expect("test fixture")
+                .iter()
+                .sum::<Duration>()
     }
 
     fn sleep(&self, duration: Duration) -> BoxFuture<'_, ()> {
-        self.slept.lock().unwrap().push(duration);
+        self.slept.lock().expect("test fixture").push(duration);
         Box::pin(std::future::ready(()))
     }
 }
@@ -526,7 +532,7 @@ async fn status_reads(server: &MockServer) -> usize {
     server
         .received_requests()
         .await
-        .unwrap()
+        .expect("test fixture")
         .iter()
         .filter(|r| r.method.as_str() == "GET")
         .count()

@@ -12,7 +12,7 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 fn ts(s: &str) -> chrono::DateTime<Utc> {
-    threads_api::model::time::parse(s).unwrap()
+    threads_api::model::time::parse(s).expect("test fixture")
 }
 
 #[test]

@@ -92,10 +92,10 @@ impl NonceStore for MemoryNonceStore {
     async fn consume_once(&self, nonce: &str, expires_at: DateTime<Utc>) -> Result<bool, Error> {
         let now = self.clock.now();
         let mut seen = self.lock();
-        if let Some(&until) = seen.get(nonce) {
-            if until > now {
-                return Ok(false);
-            }
+        if let Some(&until) = seen.get(nonce)
+            && until > now
+        {
+            return Ok(false);
         }
         if seen.len() >= self.capacity {
             seen.retain(|_, until| *until > now);

@@ -169,15 +169,15 @@ impl SignedRequestVerifier {
             serde_json::from_value(value).map_err(Error::SignedRequestPayload)?;
         let now = self.clock.now();
         // A window too wide for chrono's range is simply unbounded on that side.
-        if let Some(latest) = now.checked_add_signed(self.max_skew) {
-            if request.issued_at > latest {
-                return Err(Error::SignedRequestFromFuture);
-            }
+        if let Some(latest) = now.checked_add_signed(self.max_skew)
+            && request.issued_at > latest
+        {
+            return Err(Error::SignedRequestFromFuture);
         }
-        if let Some(earliest) = now.checked_sub_signed(self.max_age) {
-            if request.issued_at < earliest {
-                return Err(Error::SignedRequestTooOld);
-            }
+        if let Some(earliest) = now.checked_sub_signed(self.max_age)
+            && request.issued_at < earliest
+        {
+            return Err(Error::SignedRequestTooOld);
         }
         Ok(request)
     }

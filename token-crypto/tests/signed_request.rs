@@ -76,12 +76,12 @@ fn token_crypto_sig(segment: &str) -> String {
 /// here, so reuse the webhook signer, which is HMAC-SHA256 with lower-case hex).
 mod hmac_free {
     use secrecy::SecretString;
-    pub fn sig_of(key: &[u8], msg: &[u8]) -> String {
+    pub(crate) fn sig_of(key: &[u8], msg: &[u8]) -> String {
         let header = token_crypto::webhook::sign(
-            &SecretString::from(std::str::from_utf8(key).unwrap()),
+            &SecretString::from(std::str::from_utf8(key).expect("test fixture")),
             msg,
         );
-        let raw = hex::decode(&header[7..]).unwrap();
+        let raw = hex::decode(&header[7..]).expect("test fixture");
         url_b64(&raw)
     }
     fn url_b64(bytes: &[u8]) -> String {

@@ -5,11 +5,12 @@ use token_crypto::testing::{aes256gcm_open, aes256gcm_seal, hmac_sha256_verify};
 
 fn load(name: &str) -> Value {
     let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    serde_json::from_str(&std::fs::read_to_string(path).expect("test fixture"))
+        .expect("test fixture")
 }
 
 fn hex_field(test: &Value, field: &str) -> Vec<u8> {
-    hex::decode(test[field].as_str().unwrap()).unwrap()
+    hex::decode(test[field].as_str().expect("test fixture")).expect("test fixture")
 }
 
 #[test]

@@ -157,9 +157,6 @@
 //! * Retry logs (`tracing`, level `debug`) contain the attempt number, the
 //!   wait and the error message (scrubbed of the key), never the key itself
 //!   or the prompt.
-#![deny(missing_docs)]
-#![forbid(unsafe_code)]
-#![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 mod classify;
 mod error;

@@ -73,7 +73,7 @@ pub(crate) struct ApiError {
 
 impl ApiError {
     /// Reads the error description of a body; empty when there is none.
-    pub fn parse(body: &[u8]) -> Self {
+    pub(crate) fn parse(body: &[u8]) -> Self {
         let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
             return Self::default();
         };

@@ -234,12 +234,12 @@ fn build_content(w: &World, p: &Params, auth: &Auth) -> Result<Content, ApiError
     if c.is_carousel_item && !matches!(media_type, WriteType::Image | WriteType::Video) {
         return Err(ApiError::param("Carousel items must be IMAGE or VIDEO"));
     }
-    if let Some(t) = &text {
-        if threads_text_length(t) > 500 {
-            return Err(ApiError::param(
-                "Param text must be at most 500 characters long.",
-            ));
-        }
+    if let Some(t) = &text
+        && threads_text_length(t) > 500
+    {
+        return Err(ApiError::param(
+            "Param text must be at most 500 characters long.",
+        ));
     }
     c.image_url = parse_url(p, "image_url")?;
     c.video_url = parse_url(p, "video_url")?;

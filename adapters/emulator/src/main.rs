@@ -95,5 +95,5 @@ async fn main() -> anyhow_free::Result {
 
 mod anyhow_free {
     /// The binary's result type.
-    pub type Result = std::result::Result<(), threads_emulator::Error>;
+    pub(crate) type Result = std::result::Result<(), threads_emulator::Error>;
 }

@@ -122,10 +122,10 @@ pub(crate) fn user_auth(w: &mut World, p: &Params, fx: &Effects) -> Result<Auth,
             "(#10) This endpoint requires a user access token; an app access token was used",
         ));
     }
-    if fx.expire_token {
-        if let Some(t) = w.tokens.get_mut(token) {
-            t.expires_at = t.expires_at.min(now);
-        }
+    if fx.expire_token
+        && let Some(t) = w.tokens.get_mut(token)
+    {
+        t.expires_at = t.expires_at.min(now);
     }
     let rec = w.tokens.get(token).ok_or_else(invalid_token)?;
     if rec.lapses_at() <= now {
@@ -462,10 +462,8 @@ pub(crate) fn refresh(w: &mut World, p: &Params) -> Result<Reply, ApiError> {
         TokenKind::LongLived,
         now,
     );
-    if !public {
-        if let Some(t) = w.tokens.get_mut(&new) {
-            t.data_access_expires_at = rec.data_access_expires_at;
-        }
+    if !public && let Some(t) = w.tokens.get_mut(&new) {
+        t.data_access_expires_at = rec.data_access_expires_at;
     }
     Ok(Reply::Json(json!({
         "access_token": new,

@@ -70,24 +70,24 @@ pub(crate) fn page_req(p: &Params, now: i64) -> Result<PageReq, ApiError> {
     };
     let since = parse("since")?;
     let until = parse("until")?;
-    if let Some(s) = since {
-        if s < MIN_SINCE {
-            return Err(ApiError::param(format!(
-                "Param since must be greater than or equal to {MIN_SINCE}"
-            )));
-        }
+    if let Some(s) = since
+        && s < MIN_SINCE
+    {
+        return Err(ApiError::param(format!(
+            "Param since must be greater than or equal to {MIN_SINCE}"
+        )));
     }
-    if let Some(u) = until {
-        if u > now {
-            return Err(ApiError::param(
-                "Param until must be less than or equal to the current time",
-            ));
-        }
+    if let Some(u) = until
+        && u > now
+    {
+        return Err(ApiError::param(
+            "Param until must be less than or equal to the current time",
+        ));
     }
-    if let (Some(s), Some(u)) = (since, until) {
-        if s >= u {
-            return Err(ApiError::param("Param since must be less than until"));
-        }
+    if let (Some(s), Some(u)) = (since, until)
+        && s >= u
+    {
+        return Err(ApiError::param("Param since must be less than until"));
     }
     Ok(PageReq {
         limit,

@@ -334,10 +334,10 @@ async fn entry(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     // Media fetches run before the response so a client polling the container sees the
     // outcome deterministically; the world lock is not held while fetching.
     for f in fetches {
-        if let Err(message) = media::fetch_and_check(&shared.http, f.kind, &f.url).await {
-            if let Some(c) = shared.lock().containers.get_mut(&f.container) {
-                c.error.get_or_insert_with(|| message.to_owned());
-            }
+        if let Err(message) = media::fetch_and_check(&shared.http, f.kind, &f.url).await
+            && let Some(c) = shared.lock().containers.get_mut(&f.container)
+        {
+            c.error.get_or_insert_with(|| message.to_owned());
         }
     }
     if let Some(v) = usage.and_then(|u| HeaderValue::from_str(&u).ok()) {

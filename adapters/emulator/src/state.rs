@@ -486,7 +486,7 @@ impl World {
     /// stays bounded by live data.
     pub(crate) fn housekeeping(&mut self) {
         self.inserts += 1;
-        if self.inserts % 256 != 0 {
+        if !self.inserts.is_multiple_of(256) {
             return;
         }
         let now = self.now();

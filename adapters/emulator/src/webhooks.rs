@@ -57,11 +57,12 @@ pub(crate) fn enqueue(w: &mut World, field: &str, user_id: &str, target_id: &str
             continue;
         }
         let mut v = value.clone();
-        if field == "mentions" && !granted.contains("threads_read_replies") {
-            if let Some(o) = v.as_object_mut() {
-                for k in ["has_replies", "is_reply", "replied_to", "root_post"] {
-                    o.remove(k);
-                }
+        if field == "mentions"
+            && !granted.contains("threads_read_replies")
+            && let Some(o) = v.as_object_mut()
+        {
+            for k in ["has_replies", "is_reply", "replied_to", "root_post"] {
+                o.remove(k);
             }
         }
         targets.push((app_id.clone(), sub.id.clone(), v));
@@ -118,33 +119,34 @@ pub(crate) fn on_published(w: &mut World, post_id: u64) {
 
     if let (Some(parent), Some(root)) = (p.content.reply_to, p.root) {
         let root_owner = w.posts.get(&root).map(|r| r.owner.clone());
-        if let Some(root_owner) = root_owner {
-            if root_owner != p.owner && w.is_public(&root_owner) {
-                let mut v = serde_json::Map::new();
-                v.insert("id".into(), json!(p.id.to_string()));
-                v.insert("username".into(), json!(username));
-                v.insert(
-                    "text".into(),
-                    json!(p.content.text.clone().unwrap_or_default()),
-                );
-                v.insert("media_type".into(), json!(p.read_type.as_str()));
-                v.insert("permalink".into(), json!(link));
-                v.insert("replied_to".into(), json!({"id": parent.to_string()}));
-                v.insert(
+        if let Some(root_owner) = root_owner
+            && root_owner != p.owner
+            && w.is_public(&root_owner)
+        {
+            let mut v = serde_json::Map::new();
+            v.insert("id".into(), json!(p.id.to_string()));
+            v.insert("username".into(), json!(username));
+            v.insert(
+                "text".into(),
+                json!(p.content.text.clone().unwrap_or_default()),
+            );
+            v.insert("media_type".into(), json!(p.read_type.as_str()));
+            v.insert("permalink".into(), json!(link));
+            v.insert("replied_to".into(), json!({"id": parent.to_string()}));
+            v.insert(
                     "root_post".into(),
                     json!({"id": root.to_string(), "owner_id": root_owner, "username": w.username_of(&root_owner)}),
                 );
-                v.insert("shortcode".into(), json!(p.shortcode));
-                v.insert("timestamp".into(), json!(ts));
-                author_extras(w, &p.owner, &mut v);
-                enqueue(
-                    w,
-                    "replies",
-                    &root_owner,
-                    &root.to_string(),
-                    Value::Object(v),
-                );
-            }
+            v.insert("shortcode".into(), json!(p.shortcode));
+            v.insert("timestamp".into(), json!(ts));
+            author_extras(w, &p.owner, &mut v);
+            enqueue(
+                w,
+                "replies",
+                &root_owner,
+                &root.to_string(),
+                Value::Object(v),
+            );
         }
     }
 
@@ -220,10 +222,10 @@ pub(crate) fn mentioned_user_ids(w: &World, text: &str) -> Vec<String> {
         if name.is_empty() {
             continue;
         }
-        if let Some(u) = w.user_by_name(name) {
-            if !out.contains(&u.id) {
-                out.push(u.id.clone());
-            }
+        if let Some(u) = w.user_by_name(name)
+            && !out.contains(&u.id)
+        {
+            out.push(u.id.clone());
         }
     }
     out

@@ -37,7 +37,7 @@ fn query_param(url: &str, name: &str) -> Option<String> {
 }
 
 mod url {
-    pub fn form_urlencoded_parse(q: &str, name: &str) -> Option<String> {
+    pub(crate) fn form_urlencoded_parse(q: &str, name: &str) -> Option<String> {
         for pair in q.split('&') {
             let (k, v) = pair.split_once('=')?;
             if k == name {

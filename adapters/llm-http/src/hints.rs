@@ -27,12 +27,12 @@ pub fn retry_after(
     retry_after: Option<&str>,
     now: SystemTime,
 ) -> Option<Duration> {
-    if let Some(ms) = retry_after_ms.and_then(|v| v.trim().parse::<f64>().ok()) {
-        if ms >= 0.0 {
-            // Infinite, NaN and absurdly large values fail the conversion.
-            if let Ok(wait) = Duration::try_from_secs_f64(ms / 1000.0) {
-                return Some(wait);
-            }
+    if let Some(ms) = retry_after_ms.and_then(|v| v.trim().parse::<f64>().ok())
+        && ms >= 0.0
+    {
+        // Infinite, NaN and absurdly large values fail the conversion.
+        if let Ok(wait) = Duration::try_from_secs_f64(ms / 1000.0) {
+            return Some(wait);
         }
     }
     let value = retry_after?.trim();

@@ -87,7 +87,7 @@ pub(crate) struct ApiError {
 
 impl ApiError {
     /// Reads whatever error description the body holds.
-    pub fn parse(body: &[u8]) -> Self {
+    pub(crate) fn parse(body: &[u8]) -> Self {
         let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
             return Self::default();
         };

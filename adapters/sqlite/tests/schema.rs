@@ -40,8 +40,11 @@ async fn scalar_i64(path: &PathBuf, sql: &'static str) -> i64 {
         .filename(path)
         .connect()
         .await
-        .unwrap();
-    sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
+        .expect("test fixture");
+    sqlx::query_scalar(sql)
+        .fetch_one(&mut conn)
+        .await
+        .expect("test fixture")
 }
 
 #[tokio::test]
@@ -161,7 +164,7 @@ async fn version_1_database(path: &PathBuf) -> sqlx::SqliteConnection {
         .create_if_missing(true)
         .connect()
         .await
-        .unwrap();
+        .expect("test fixture");
     let mut migrator = sqlx::migrate!("./migrations");
     migrator.migrations = migrator
         .migrations
@@ -170,11 +173,11 @@ async fn version_1_database(path: &PathBuf) -> sqlx::SqliteConnection {
         .cloned()
         .collect::<Vec<_>>()
         .into();
-    let mut tx = conn.begin().await.unwrap();
+    let mut tx = conn.begin().await.expect("test fixture");
     store_sql::apply_migrations(&mut *tx, &migrator, "store_sqlite_migrations")
         .await
-        .unwrap();
-    tx.commit().await.unwrap();
+        .expect("test fixture");
+    tx.commit().await.expect("test fixture");
     conn
 }
 

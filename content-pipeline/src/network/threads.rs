@@ -388,7 +388,7 @@ impl Connector for ThreadsPublisher {
     }
 
     fn parse_callback(&self, callback_url: &str) -> Result<Callback, NetworkError> {
-        match threads_api::oauth::parse_redirect(callback_url, None) {
+        match threads_api::oauth::parse_redirect(callback_url) {
             Ok(redirect) => Ok(Callback::Authorized {
                 code: SecretString::from(redirect.code.expose_secret().to_owned()),
                 state: redirect.state,
@@ -430,12 +430,7 @@ impl Connector for ThreadsPublisher {
             .exchange_for_long_lived(&AccessToken::from(token.clone()), now)
             .await
             .map_err(classify)?;
-        Ok(IssuedToken {
-            token: long.access_token.secret().clone(),
-            user_id: None,
-            expires_at: long.expires_at,
-            long_lived: true,
-        })
+        Ok(long_lived(long))
     }
 
     async fn refresh(
@@ -448,12 +443,7 @@ impl Connector for ThreadsPublisher {
             .refresh(&AccessToken::from(token.clone()), now)
             .await
             .map_err(classify)?;
-        Ok(IssuedToken {
-            token: long.access_token.secret().clone(),
-            user_id: None,
-            expires_at: long.expires_at,
-            long_lived: true,
-        })
+        Ok(long_lived(long))
     }
 
     async fn inspect_token(&self, token: &SecretString) -> Result<TokenFacts, NetworkError> {
@@ -522,6 +512,16 @@ impl Connector for ThreadsPublisher {
             });
         }
         Ok(out)
+    }
+}
+
+/// A long-lived token from the exchange or a refresh (neither names the user).
+fn long_lived(long: threads_api::oauth::LongLivedToken) -> IssuedToken {
+    IssuedToken {
+        token: long.access_token.secret().clone(),
+        user_id: None,
+        expires_at: long.expires_at,
+        long_lived: true,
     }
 }
 

@@ -17,14 +17,14 @@ use threads_emulator::{
 };
 use token_crypto::{KeyId, KeyMaterial, Keyring};
 
-pub const REDIRECT: &str = "https://app.example/threads/callback";
+pub(crate) const REDIRECT: &str = "https://app.example/threads/callback";
 
 /// 2026-03-02 09:00 UTC, a Monday.
-pub fn start() -> DateTime<Utc> {
+pub(crate) fn start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()
 }
 
-pub struct Harness {
+pub(crate) struct Harness {
     pub clock: Arc<ManualClock>,
     pub emu: RunningEmulator,
     pub app: AppInfo,
@@ -33,7 +33,7 @@ pub struct Harness {
     pub keyring: Arc<Keyring>,
 }
 
-pub fn keyring() -> Keyring {
+pub(crate) fn keyring() -> Keyring {
     Keyring::new(
         KeyId::new("k1").expect("key id"),
         KeyMaterial::generate().expect("key"),
@@ -42,25 +42,25 @@ pub fn keyring() -> Keyring {
 
 impl Harness {
     /// Memory store, default configuration.
-    pub async fn new() -> Harness {
+    pub(crate) async fn new() -> Harness {
         Self::with_config(PipelineConfig::default()).await
     }
 
-    pub async fn with_config(config: PipelineConfig) -> Harness {
+    pub(crate) async fn with_config(config: PipelineConfig) -> Harness {
         let clock = Arc::new(ManualClock::new(start()));
         let store: Arc<DynStore> = Arc::new(MemoryStore::new(clock.clone()));
         Self::build(clock, store, config, Duration::from_secs(5)).await
     }
 
     /// A harness whose client gives up on a request after `timeout` (real time).
-    pub async fn with_timeout(config: PipelineConfig, timeout: Duration) -> Harness {
+    pub(crate) async fn with_timeout(config: PipelineConfig, timeout: Duration) -> Harness {
         let clock = Arc::new(ManualClock::new(start()));
         let store: Arc<DynStore> = Arc::new(MemoryStore::new(clock.clone()));
         Self::build(clock, store, config, timeout).await
     }
 
     /// A harness on `store`, which must read `clock`.
-    pub async fn build(
+    pub(crate) async fn build(
         clock: Arc<ManualClock>,
         store: Arc<DynStore>,
         config: PipelineConfig,
@@ -111,7 +111,7 @@ impl Harness {
     }
 
     /// Creates `username` with a few past posts and connects it through OAuth.
-    pub async fn connect(&self, username: &str) -> Connected {
+    pub(crate) async fn connect(&self, username: &str) -> Connected {
         let admin = self.emu.admin();
         let user = admin
             .create_user(UserSpec {
@@ -150,7 +150,7 @@ impl Harness {
     }
 
     /// Follows the consent dialog like a browser and returns the callback URL.
-    pub async fn consent(&self, authorize_url: &str) -> String {
+    pub(crate) async fn consent(&self, authorize_url: &str) -> String {
         let browser = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -165,17 +165,17 @@ impl Harness {
             .to_owned()
     }
 
-    pub fn worker(&self, id: &str) -> Worker {
+    pub(crate) fn worker(&self, id: &str) -> Worker {
         Worker::new(self.pipeline.clone(), WorkerConfig::named(id))
     }
 
     /// Runs every job due now (and what that makes due), in one worker.
-    pub async fn drain(&self) -> WorkerReport {
+    pub(crate) async fn drain(&self) -> WorkerReport {
         self.worker("w1").drain().await.expect("drain")
     }
 
     /// Successful publish calls recorded by the emulator for `text`.
-    pub fn publishes_of(&self, text: &str) -> usize {
+    pub(crate) fn publishes_of(&self, text: &str) -> usize {
         self.publishes()
             .iter()
             .filter(|e| e.text.as_deref() == Some(text))
@@ -183,7 +183,7 @@ impl Harness {
     }
 
     /// Successful publish calls.
-    pub fn publishes(&self) -> Vec<LedgerEntry> {
+    pub(crate) fn publishes(&self) -> Vec<LedgerEntry> {
         self.emu
             .admin()
             .ledger()
@@ -192,7 +192,63 @@ impl Harness {
             .collect()
     }
 
-    pub fn advance(&self, delta: chrono::TimeDelta) {
+    pub(crate) fn advance(&self, delta: chrono::TimeDelta) {
         self.clock.advance(delta);
+    }
+}
+
+/// A throw-away PostgreSQL database on the server at `TEST_DATABASE_URL`.
+pub(crate) struct PgDatabase {
+    pub(crate) url: String,
+    name: String,
+    server: String,
+}
+
+/// Creates a fresh database, or returns `None` (after printing a SKIPPED line)
+/// when the server is unreachable and `REQUIRE_POSTGRES_TESTS` is not `1`.
+pub(crate) async fn postgres_database(label: &str) -> Option<PgDatabase> {
+    let server = std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test?sslmode=disable".into());
+    let required = std::env::var("REQUIRE_POSTGRES_TESTS").is_ok_and(|v| v == "1");
+    let admin = match sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(3))
+        .connect(&server)
+        .await
+    {
+        Ok(pool) => pool,
+        Err(e) if required => panic!("PostgreSQL required but not reachable at {server}: {e}"),
+        Err(_) => {
+            println!("SKIPPED: PostgreSQL not reachable at {server}; set TEST_DATABASE_URL");
+            return None;
+        }
+    };
+    let name = format!("pipeline_{label}_{}", uuid::Uuid::now_v7().simple());
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin)
+        .await
+        .expect("CREATE DATABASE");
+    admin.close().await;
+    let mut url = url::Url::parse(&server).expect("server URL");
+    url.set_path(&name);
+    Some(PgDatabase {
+        url: url.to_string(),
+        name,
+        server,
+    })
+}
+
+impl PgDatabase {
+    /// Drops the database (connections included).
+    pub(crate) async fn drop_database(self) {
+        if let Ok(pool) = sqlx::PgPool::connect(&self.server).await {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            )))
+            .execute(&pool)
+            .await;
+            pool.close().await;
+        }
     }
 }

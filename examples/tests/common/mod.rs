@@ -30,11 +30,11 @@ use threads_emulator::{
 };
 
 /// The redirect URI registered for the test app.
-pub const REDIRECT_URI: &str = "https://app.example/threads/callback";
+pub(crate) const REDIRECT_URI: &str = "https://app.example/threads/callback";
 
 /// A running emulator with one app, the account under test (`tester`, 500 followers),
 /// a public `friend` (150 followers) and a small account `newbie` (20 followers).
-pub struct Env {
+pub(crate) struct Env {
     pub emu: RunningEmulator,
     pub app: AppInfo,
     pub me: UserInfo,
@@ -45,7 +45,7 @@ pub struct Env {
 }
 
 /// Fast retries so fault tests stay quick.
-pub fn fast_retries(max_attempts: u32) -> RetryPolicy {
+pub(crate) fn fast_retries(max_attempts: u32) -> RetryPolicy {
     RetryPolicy {
         max_attempts,
         base_delay: Duration::from_millis(1),
@@ -55,7 +55,7 @@ pub fn fast_retries(max_attempts: u32) -> RetryPolicy {
 }
 
 /// A client whose Graph and authorize base URLs point at `emu`.
-pub fn client_for(emu: &RunningEmulator, policy: RetryPolicy) -> ThreadsClient {
+pub(crate) fn client_for(emu: &RunningEmulator, policy: RetryPolicy) -> ThreadsClient {
     ThreadsClient::builder()
         .graph_base_url(emu.base_url())
         .authorize_base_url(emu.base_url())
@@ -67,7 +67,7 @@ pub fn client_for(emu: &RunningEmulator, policy: RetryPolicy) -> ThreadsClient {
 
 /// Starts a fresh emulator (seed 11) with the app and the three accounts of [`Env`],
 /// and a client for `tester` using a long-lived token minted by the admin API.
-pub async fn env() -> Env {
+pub(crate) async fn env() -> Env {
     let emu = Emulator::builder()
         .seed(11)
         .start()
@@ -120,7 +120,7 @@ pub async fn env() -> Env {
 }
 
 /// A long-lived token minted directly by the admin API (no OAuth dance).
-pub fn mint(admin: &Admin, app: &AppInfo, user: &UserInfo) -> AccessToken {
+pub(crate) fn mint(admin: &Admin, app: &AppInfo, user: &UserInfo) -> AccessToken {
     let minted = admin
         .mint_token(TokenSpec {
             app_id: app.id.clone(),
@@ -134,17 +134,17 @@ pub fn mint(admin: &Admin, app: &AppInfo, user: &UserInfo) -> AccessToken {
 
 impl Env {
     /// The emulator's admin API.
-    pub fn admin(&self) -> &Admin {
+    pub(crate) fn admin(&self) -> &Admin {
         self.emu.admin()
     }
 
     /// The emulator's virtual time.
-    pub fn now(&self) -> DateTime<Utc> {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         DateTime::from_timestamp(self.admin().now(), 0).expect("virtual time is in range")
     }
 
     /// The OAuth client of the test app.
-    pub fn oauth(&self) -> OAuthClient {
+    pub(crate) fn oauth(&self) -> OAuthClient {
         self.client.oauth(
             AppCredentials::new(
                 self.app.id.clone(),
@@ -155,7 +155,7 @@ impl Env {
     }
 
     /// A client acting for `user`, with a freshly minted long-lived token.
-    pub fn account_of(&self, user: &UserInfo) -> AccountClient {
+    pub(crate) fn account_of(&self, user: &UserInfo) -> AccountClient {
         self.client.account(
             UserId::new(user.id.clone()),
             mint(self.admin(), &self.app, user),
@@ -163,7 +163,12 @@ impl Env {
     }
 
     /// Has `author` post `text` through the admin API (a reply when `reply_to` is set).
-    pub fn post_as(&self, author: &UserInfo, text: &str, reply_to: Option<&MediaId>) -> MediaId {
+    pub(crate) fn post_as(
+        &self,
+        author: &UserInfo,
+        text: &str,
+        reply_to: Option<&MediaId>,
+    ) -> MediaId {
         let id = self
             .admin()
             .post_as(PostAs {
@@ -177,7 +182,7 @@ impl Env {
     }
 
     /// Ledger entries of one operation.
-    pub fn ledger_of(&self, op: Operation) -> Vec<LedgerEntry> {
+    pub(crate) fn ledger_of(&self, op: Operation) -> Vec<LedgerEntry> {
         self.admin()
             .ledger()
             .into_iter()
@@ -187,7 +192,7 @@ impl Env {
 
     /// Publishes `request` with the explicit steps, advancing the virtual clock until the
     /// container is FINISHED.
-    pub async fn publish_steps(&self, request: ContainerRequest) -> MediaId {
+    pub(crate) async fn publish_steps(&self, request: ContainerRequest) -> MediaId {
         let publish = self.account.publish();
         let container = publish.create_container(&request).await.expect("create");
         for _ in 0..20 {
@@ -206,7 +211,7 @@ impl Env {
 
     /// Follows the authorize dialog like a browser would, without following the final
     /// redirect, and returns its `Location`.
-    pub async fn authorize(&self, state: &str) -> String {
+    pub(crate) async fn authorize(&self, state: &str) -> String {
         let dialog = self.oauth().authorize_url(&Scope::ALL, Some(state));
         let browser = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -229,11 +234,11 @@ impl Env {
 
 /// Advances the virtual clock by one second every millisecond while alive, so the
 /// client's publish flow (which waits in real time) sees containers finish.
-pub struct Ticker(tokio::task::JoinHandle<()>);
+pub(crate) struct Ticker(tokio::task::JoinHandle<()>);
 
 impl Ticker {
     /// Starts ticking; the task stops when the `Ticker` is dropped.
-    pub fn start(admin: &Admin) -> Self {
+    pub(crate) fn start(admin: &Admin) -> Self {
         let admin = admin.clone();
         Ticker(tokio::spawn(async move {
             loop {
@@ -251,7 +256,7 @@ impl Drop for Ticker {
 }
 
 /// Publish-flow waits short enough for the [`Ticker`] to finish containers quickly.
-pub fn quick_wait() -> PublishWait {
+pub(crate) fn quick_wait() -> PublishWait {
     PublishWait {
         initial_delay: Duration::ZERO,
         poll_interval: Duration::from_millis(5),
@@ -261,12 +266,12 @@ pub fn quick_wait() -> PublishWait {
 }
 
 /// The Graph error code of `err`, if it is a Graph error.
-pub fn graph_code(err: &Error) -> Option<i64> {
+pub(crate) fn graph_code(err: &Error) -> Option<i64> {
     err.graph().and_then(|g| g.code).map(ErrorCode::as_i64)
 }
 
 /// `id` plus the given media fields.
-pub fn media_fields(fields: &[MediaField]) -> Fields {
+pub(crate) fn media_fields(fields: &[MediaField]) -> Fields {
     fields
         .iter()
         .fold(Fields::new().field(MediaField::Id), |f, x| f.field(x))

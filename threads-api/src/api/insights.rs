@@ -159,15 +159,15 @@ impl MediaInsights {
 }
 
 fn check_order(since: Option<i64>, until: Option<i64>) -> Result<(), ValidationError> {
-    if let (Some(since), Some(until)) = (since, until) {
-        if since >= until {
-            return Err(ValidationError::new(
-                "since",
-                Reason::Invalid {
-                    message: format!("{since} must be earlier than `until` ({until})"),
-                },
-            ));
-        }
+    if let (Some(since), Some(until)) = (since, until)
+        && since >= until
+    {
+        return Err(ValidationError::new(
+            "since",
+            Reason::Invalid {
+                message: format!("{since} must be earlier than `until` ({until})"),
+            },
+        ));
     }
     Ok(())
 }
@@ -246,17 +246,17 @@ impl UserInsights {
         }
         let now = now.timestamp();
         for (field, value) in [("since", self.since), ("until", self.until)] {
-            if let Some(v) = value {
-                if !(MIN_USER_INSIGHTS_TIME..=now).contains(&v) {
-                    return Err(ValidationError::new(
-                        field,
-                        Reason::OutOfRange {
-                            min: MIN_USER_INSIGHTS_TIME,
-                            max: now,
-                            actual: v,
-                        },
-                    ));
-                }
+            if let Some(v) = value
+                && !(MIN_USER_INSIGHTS_TIME..=now).contains(&v)
+            {
+                return Err(ValidationError::new(
+                    field,
+                    Reason::OutOfRange {
+                        min: MIN_USER_INSIGHTS_TIME,
+                        max: now,
+                        actual: v,
+                    },
+                ));
             }
         }
         check_order(self.since, self.until)

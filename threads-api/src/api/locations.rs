@@ -114,13 +114,13 @@ impl LocationSearch {
     /// # Errors
     /// A [`ValidationError`] naming the offending parameter.
     pub fn validate(&self) -> Result<(), ValidationError> {
-        if let Some(q) = &self.query {
-            if q.trim().is_empty() {
-                return Err(ValidationError::new(
-                    "q",
-                    Reason::TooShort { min: 1, actual: 0 },
-                ));
-            }
+        if let Some(q) = &self.query
+            && q.trim().is_empty()
+        {
+            return Err(ValidationError::new(
+                "q",
+                Reason::TooShort { min: 1, actual: 0 },
+            ));
         }
         match (self.latitude, self.longitude) {
             (Some(_), None) => {

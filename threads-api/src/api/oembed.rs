@@ -84,17 +84,17 @@ impl OEmbedRequest {
                 },
             ));
         }
-        if let Some(w) = self.max_width {
-            if !(MIN_WIDTH..=MAX_WIDTH).contains(&w) {
-                return Err(ValidationError::new(
-                    "maxwidth",
-                    Reason::OutOfRange {
-                        min: i64::from(MIN_WIDTH),
-                        max: i64::from(MAX_WIDTH),
-                        actual: i64::from(w),
-                    },
-                ));
-            }
+        if let Some(w) = self.max_width
+            && !(MIN_WIDTH..=MAX_WIDTH).contains(&w)
+        {
+            return Err(ValidationError::new(
+                "maxwidth",
+                Reason::OutOfRange {
+                    min: i64::from(MIN_WIDTH),
+                    max: i64::from(MAX_WIDTH),
+                    actual: i64::from(w),
+                },
+            ));
         }
         Ok(())
     }

@@ -395,13 +395,13 @@ impl TextAttachment {
                 },
             ));
         }
-        if let Some(url) = &self.link_attachment_url {
-            if url.trim().is_empty() {
-                return Err(ValidationError::new(
-                    "text_attachment.link_attachment_url",
-                    Reason::TooShort { min: 1, actual: 0 },
-                ));
-            }
+        if let Some(url) = &self.link_attachment_url
+            && url.trim().is_empty()
+        {
+            return Err(ValidationError::new(
+                "text_attachment.link_attachment_url",
+                Reason::TooShort { min: 1, actual: 0 },
+            ));
         }
         check_ranges(
             "text_attachment.text_with_styling_info",

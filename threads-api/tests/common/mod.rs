@@ -8,12 +8,12 @@ use threads_api::{AccessToken, AccountClient, RetryPolicy, ThreadsClient, ids::U
 use wiremock::{Match, Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
 
 /// The token every test uses; tests assert it never leaks.
-pub const TOKEN: &str = "THtest-token-0123456789";
+pub(crate) const TOKEN: &str = "THtest-token-0123456789";
 
 /// A mock server with a lowest-priority catch-all that answers 418 with the
 /// unmatched method and path, so a wrong URL fails with a clear message rather
 /// than a confusing decode error (octocrab's `mock_error` idea).
-pub async fn server() -> MockServer {
+pub(crate) async fn server() -> MockServer {
     let server = MockServer::start().await;
     Mock::given(any())
         .respond_with(Unmatched)
@@ -41,7 +41,7 @@ impl Respond for Unmatched {
 }
 
 /// Retry policy with tiny delays, so retry tests run fast without sleeping for real.
-pub fn fast_retry() -> RetryPolicy {
+pub(crate) fn fast_retry() -> RetryPolicy {
     RetryPolicy {
         max_attempts: 3,
         base_delay: Duration::from_millis(1),
@@ -51,7 +51,7 @@ pub fn fast_retry() -> RetryPolicy {
 }
 
 /// A client pointed at `server`.
-pub fn client(server: &MockServer) -> ThreadsClient {
+pub(crate) fn client(server: &MockServer) -> ThreadsClient {
     ThreadsClient::builder()
         .graph_base_url(server.uri())
         .authorize_base_url("https://threads.net")
@@ -61,15 +61,15 @@ pub fn client(server: &MockServer) -> ThreadsClient {
 }
 
 /// An account `17841405793187218` with [`TOKEN`].
-pub fn account(server: &MockServer) -> AccountClient {
+pub(crate) fn account(server: &MockServer) -> AccountClient {
     client(server).account(UserId::new("17841405793187218"), AccessToken::new(TOKEN))
 }
 
 /// Matches a form-urlencoded body parameter exactly.
-pub struct FormParam(pub &'static str, pub String);
+pub(crate) struct FormParam(pub &'static str, pub String);
 
 /// `FormParam` constructor.
-pub fn form(name: &'static str, value: impl Into<String>) -> FormParam {
+pub(crate) fn form(name: &'static str, value: impl Into<String>) -> FormParam {
     FormParam(name, value.into())
 }
 
@@ -82,7 +82,7 @@ impl Match for FormParam {
 }
 
 /// Matches when the form body has no parameter of this name.
-pub struct FormParamMissing(pub &'static str);
+pub(crate) struct FormParamMissing(pub &'static str);
 
 impl Match for FormParamMissing {
     fn matches(&self, request: &Request) -> bool {
@@ -91,7 +91,7 @@ impl Match for FormParamMissing {
 }
 
 /// Matches when the form body has exactly these parameter names (any order).
-pub struct FormKeys(pub Vec<&'static str>);
+pub(crate) struct FormKeys(pub Vec<&'static str>);
 
 impl Match for FormKeys {
     fn matches(&self, request: &Request) -> bool {
@@ -104,7 +104,7 @@ impl Match for FormKeys {
 }
 
 /// Matches when the query string has exactly these parameter names (any order).
-pub struct QueryKeys(pub Vec<&'static str>);
+pub(crate) struct QueryKeys(pub Vec<&'static str>);
 
 impl Match for QueryKeys {
     fn matches(&self, request: &Request) -> bool {
@@ -121,25 +121,25 @@ impl Match for QueryKeys {
 }
 
 /// The decoded form body of a request.
-pub fn form_pairs(request: &Request) -> Vec<(String, String)> {
+pub(crate) fn form_pairs(request: &Request) -> Vec<(String, String)> {
     url::form_urlencoded::parse(&request.body)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
 
 /// A JSON response.
-pub fn json(status: u16, body: &str) -> ResponseTemplate {
+pub(crate) fn json(status: u16, body: &str) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_raw(body.as_bytes().to_vec(), "application/json")
 }
 
 /// Reads a fixture from `tests/fixtures/`.
-pub fn fixture(name: &str) -> String {
+pub(crate) fn fixture(name: &str) -> String {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {path}: {e}"))
 }
 
 /// Asserts that no received request carried the token outside the `access_token`
 /// parameter or the Authorization header, and that the given text does not contain it.
-pub fn assert_no_token(text: &str) {
+pub(crate) fn assert_no_token(text: &str) {
     assert!(!text.contains(TOKEN), "token leaked into: {text}");
 }

@@ -3,28 +3,28 @@
 
 use token_crypto::{KeyId, KeyMaterial, Keyring, TokenContext, TokenField};
 
-pub fn key(byte: u8) -> KeyMaterial {
+pub(crate) fn key(byte: u8) -> KeyMaterial {
     KeyMaterial::from_bytes(&[byte; 32])
 }
 
-pub fn kid(id: &str) -> KeyId {
-    KeyId::new(id).unwrap()
+pub(crate) fn kid(id: &str) -> KeyId {
+    KeyId::new(id).expect("test fixture")
 }
 
-pub fn keyring() -> Keyring {
+pub(crate) fn keyring() -> Keyring {
     Keyring::new(kid("k1"), key(0x11))
 }
 
-pub fn ctx(account: &str, record: &str, field: TokenField) -> TokenContext {
-    TokenContext::new(account, record, field).unwrap()
+pub(crate) fn ctx(account: &str, record: &str, field: TokenField) -> TokenContext {
+    TokenContext::new(account, record, field).expect("test fixture")
 }
 
-pub fn access(account: &str) -> TokenContext {
+pub(crate) fn access(account: &str) -> TokenContext {
     ctx(account, &format!("row-{account}"), TokenField::AccessToken)
 }
 
 /// Fails if `haystack` contains any substring of `secret` of length >= 4.
-pub fn assert_no_secret_substring(haystack: &str, secret: &str) {
+pub(crate) fn assert_no_secret_substring(haystack: &str, secret: &str) {
     let s = secret.as_bytes();
     for len in 4..=s.len() {
         for window in s.windows(len) {

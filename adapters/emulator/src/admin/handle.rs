@@ -328,10 +328,10 @@ impl Admin {
             }
             None => (None, None),
         };
-        if let Some(q) = content.quote_post_id {
-            if !w.posts.contains_key(&q) {
-                return Err(Error::Admin(format!("unknown post {q}")));
-            }
+        if let Some(q) = content.quote_post_id
+            && !w.posts.contains_key(&q)
+        {
+            return Err(Error::Admin(format!("unknown post {q}")));
         }
         let id = w.new_id();
         let ts = spec.at.unwrap_or_else(|| w.now());

@@ -7,9 +7,9 @@ use threads_emulator::{
     Admin, AppInfo, AppSpec, Emulator, RunningEmulator, TokenSpec, UserInfo, UserSpec,
 };
 
-pub const REDIRECT: &str = "https://app.example/callback";
+pub(crate) const REDIRECT: &str = "https://app.example/callback";
 
-pub struct Env {
+pub(crate) struct Env {
     pub emu: RunningEmulator,
     pub http: reqwest::Client,
     pub app: AppInfo,
@@ -17,11 +17,11 @@ pub struct Env {
     pub token: String,
 }
 
-pub async fn env() -> Env {
+pub(crate) async fn env() -> Env {
     env_with(Emulator::builder().seed(1)).await
 }
 
-pub async fn env_with(b: threads_emulator::EmulatorBuilder) -> Env {
+pub(crate) async fn env_with(b: threads_emulator::EmulatorBuilder) -> Env {
     let emu = b.start().await.expect("emulator starts");
     let admin = emu.admin().clone();
     let app = admin
@@ -62,7 +62,7 @@ pub async fn env_with(b: threads_emulator::EmulatorBuilder) -> Env {
     }
 }
 
-pub async fn read(res: reqwest::Response) -> (u16, Value) {
+pub(crate) async fn read(res: reqwest::Response) -> (u16, Value) {
     let status = res.status().as_u16();
     let text = res.text().await.expect("body");
     let v = if text.is_empty() {
@@ -73,30 +73,30 @@ pub async fn read(res: reqwest::Response) -> (u16, Value) {
     (status, v)
 }
 
-pub fn code(v: &Value) -> i64 {
+pub(crate) fn code(v: &Value) -> i64 {
     v["error"]["code"]
         .as_i64()
         .unwrap_or_else(|| panic!("no error code in {v}"))
 }
 
-pub fn subcode(v: &Value) -> Option<i64> {
+pub(crate) fn subcode(v: &Value) -> Option<i64> {
     v["error"]["error_subcode"].as_i64()
 }
 
 impl Env {
-    pub fn admin(&self) -> &Admin {
+    pub(crate) fn admin(&self) -> &Admin {
         self.emu.admin()
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{}", self.emu.base_url(), path)
     }
 
-    pub async fn get(&self, path: &str, q: &[(&str, &str)]) -> (u16, Value) {
+    pub(crate) async fn get(&self, path: &str, q: &[(&str, &str)]) -> (u16, Value) {
         self.get_as(&self.token, path, q).await
     }
 
-    pub async fn get_as(&self, token: &str, path: &str, q: &[(&str, &str)]) -> (u16, Value) {
+    pub(crate) async fn get_as(&self, token: &str, path: &str, q: &[(&str, &str)]) -> (u16, Value) {
         let res = self
             .http
             .get(self.url(path))
@@ -108,11 +108,16 @@ impl Env {
         read(res).await
     }
 
-    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
+    pub(crate) async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
         self.post_as(&self.token, path, form).await
     }
 
-    pub async fn post_as(&self, token: &str, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
+    pub(crate) async fn post_as(
+        &self,
+        token: &str,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, Value) {
         let mut f: Vec<(&str, &str)> = form.to_vec();
         f.push(("access_token", token));
         let res = self
@@ -125,7 +130,7 @@ impl Env {
         read(res).await
     }
 
-    pub async fn delete(&self, path: &str) -> (u16, Value) {
+    pub(crate) async fn delete(&self, path: &str) -> (u16, Value) {
         let res = self
             .http
             .delete(self.url(path))
@@ -137,7 +142,7 @@ impl Env {
     }
 
     /// A token for another user (all scopes unless given).
-    pub fn token_for(&self, user_id: &str, scopes: Option<&[&str]>) -> String {
+    pub(crate) fn token_for(&self, user_id: &str, scopes: Option<&[&str]>) -> String {
         self.admin()
             .mint_token(TokenSpec {
                 app_id: self.app.id.clone(),
@@ -152,7 +157,7 @@ impl Env {
             .to_owned()
     }
 
-    pub fn user(&self, name: &str, followers: u64) -> UserInfo {
+    pub(crate) fn user(&self, name: &str, followers: u64) -> UserInfo {
         self.admin()
             .create_user(UserSpec {
                 username: name.into(),
@@ -163,11 +168,16 @@ impl Env {
     }
 
     /// Creates and publishes a text post; returns the media id.
-    pub async fn publish_text(&self, text: &str) -> String {
+    pub(crate) async fn publish_text(&self, text: &str) -> String {
         self.publish_text_as(&self.token, text, &[]).await
     }
 
-    pub async fn publish_text_as(&self, token: &str, text: &str, extra: &[(&str, &str)]) -> String {
+    pub(crate) async fn publish_text_as(
+        &self,
+        token: &str,
+        text: &str,
+        extra: &[(&str, &str)],
+    ) -> String {
         let mut form = vec![("media_type", "TEXT"), ("text", text)];
         form.extend_from_slice(extra);
         let (s, v) = self.post_as(token, "/v1.0/me/threads", &form).await;

@@ -12,21 +12,21 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, PgPool};
 use store_postgres::PgStoreOptions;
 
-pub const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+pub(crate) const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 /// The server URL tests use.
-pub fn server_url() -> String {
+pub(crate) fn server_url() -> String {
     std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_URL.to_owned())
 }
 
 /// Whether an unreachable server fails the tests instead of skipping them.
-pub fn postgres_required() -> bool {
+pub(crate) fn postgres_required() -> bool {
     std::env::var("REQUIRE_POSTGRES_TESTS").is_ok_and(|v| v == "1")
 }
 
 /// Connects to the server for administration, or decides what an unreachable
 /// server means: `None` (after printing the SKIPPED line) or a panic when required.
-pub async fn admin(url: &str, required: bool) -> Option<PgPool> {
+pub(crate) async fn admin(url: &str, required: bool) -> Option<PgPool> {
     let options = match PgConnectOptions::from_str(url) {
         Ok(options) => options.disable_statement_logging(),
         Err(e) => panic!("TEST_DATABASE_URL {url:?} is not a valid PostgreSQL URL: {e}"),
@@ -50,7 +50,7 @@ pub async fn admin(url: &str, required: bool) -> Option<PgPool> {
 
 /// Runs `body` against a fresh, uniquely named database that is dropped
 /// afterwards (also when `body` panics). Returns `false` if skipped.
-pub async fn with_database<F, Fut>(label: &str, body: F) -> bool
+pub(crate) async fn with_database<F, Fut>(label: &str, body: F) -> bool
 where
     F: FnOnce(PgStoreOptions, String) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
