@@ -14,6 +14,8 @@
 //!
 //! Environment: `PIPELINE_BACKLOGS` (comma-separated, default `1000,10000`),
 //! `PIPELINE_ACCOUNTS` (1,000), `PIPELINE_BACKENDS` (`sqlite,postgres`),
+//! `PIPELINE_LATENCY_MS` (0: the emulator answers at once; set it to model the
+//! real API's round trip, which the ledger's cost should be compared with),
 //! `TEST_DATABASE_URL` for PostgreSQL.
 
 use std::io::{BufRead, BufReader, Write};
@@ -85,6 +87,14 @@ async fn emulator_child() -> Result<(), BoxError> {
     let emu = Emulator::builder().clock(SystemClock).start().await?;
     let admin = emu.admin();
     let app = admin.create_app(AppSpec::default())?;
+    // A network round trip per API call, as the real API has (0: none).
+    let latency: u64 = env_or("PIPELINE_LATENCY_MS", 0);
+    if latency > 0 {
+        admin.set_faults(vec![threads_emulator::FaultRule::always(
+            threads_emulator::Endpoint::Any,
+            threads_emulator::FaultAction::Latency { ms: latency },
+        )]);
+    }
     let mut users = Vec::with_capacity(accounts);
     for i in 0..accounts {
         let user = admin.create_user(UserSpec {
@@ -555,16 +565,18 @@ fn main() -> Result<(), BoxError> {
             }
         }
     }
+    let latency: u64 = env_or("PIPELINE_LATENCY_MS", 0);
     println!(
-        "\n| backend | posts | accounts | workers | ours (s) | posts/s | peak RSS (MiB) | minimal loop (s) | ours / minimal |"
+        "\n| backend | posts | accounts | API latency | workers | ours (s) | posts/s | peak RSS (MiB) | minimal loop (s) | ours / minimal |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for r in &rows {
         println!(
-            "| {:?} | {} | {} | {}×{} | {:.1} | {:.0} | {:.1} | {:.1} | {:.2}× |",
+            "| {:?} | {} | {} | {} ms | {}×{} | {:.1} | {:.0} | {:.1} | {:.1} | {:.2}× |",
             r.backend,
             r.posts,
             accounts,
+            latency,
             WORKERS,
             CONCURRENCY,
             r.ours.seconds,

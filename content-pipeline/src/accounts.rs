@@ -202,6 +202,13 @@ impl Pipeline {
             .user
             .as_deref()
             .map_or_else(Actor::system, |u| Actor::person(u, crate::Role::Owner));
+        self.connect_step(
+            &actor,
+            None,
+            "state_verified",
+            format!("scopes asked: {}", claims.scopes.join(",")),
+        )
+        .await?;
         let now = self.inner.now();
         let short = match connector.exchange_code(&code, now).await {
             Ok(t) => t,
@@ -221,6 +228,16 @@ impl Pipeline {
             }
         };
         drop(short);
+        self.connect_step(
+            &actor,
+            None,
+            "token_issued",
+            format!(
+                "long-lived token for user {user_id}, expires {}",
+                long.expires_at.to_rfc3339()
+            ),
+        )
+        .await?;
         let token: Arc<SecretString> = Arc::new(long.token);
         let auth = AccountAuth::new(user_id.clone(), token.clone());
         let profile = connector
@@ -246,6 +263,22 @@ impl Pipeline {
         let granted = facts
             .as_ref()
             .map_or_else(|| claims.scopes.clone(), |f| f.scopes.clone());
+        self.connect_step(
+            &actor,
+            None,
+            "profile_read",
+            format!(
+                "@{}; scopes granted: {}{}",
+                profile.username,
+                granted.join(","),
+                if facts.is_some() {
+                    ""
+                } else {
+                    " (token inspection failed: assumed as asked)"
+                }
+            ),
+        )
+        .await?;
 
         // Find or create the account (one per network user and organisation).
         let existing = self
@@ -311,6 +344,20 @@ impl Pipeline {
         let (persona_id, posts_synced) = self.bootstrap_persona(&account, &auth, &actor).await?;
         self.sync_limits(&account, &auth).await;
         drop(auth);
+        let limits = self.inner.store.quota_limits(account.id).await?;
+        self.connect_step(
+            &actor,
+            Some(account.id),
+            "limits_read",
+            format!(
+                "{} posts, {} replies, {} deletes per {} h",
+                limits.posts,
+                limits.replies,
+                limits.deletes,
+                limits.window.num_hours()
+            ),
+        )
+        .await?;
         self.schedule_refresh(account.id).await?;
         if reconnected {
             self.resume_account(account.id).await?;
@@ -324,6 +371,25 @@ impl Pipeline {
             return_to: claims.return_to,
             token_expires_at: long.expires_at,
         })
+    }
+
+    async fn connect_step(
+        &self,
+        actor: &Actor,
+        account_id: Option<AccountId>,
+        step: &str,
+        detail: String,
+    ) -> Result<()> {
+        self.inner
+            .record(
+                actor,
+                Event::ConnectStep {
+                    account_id,
+                    step: step.to_owned(),
+                    detail,
+                },
+            )
+            .await
     }
 
     async fn refuse(&self, error: Error) -> Error {

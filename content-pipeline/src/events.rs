@@ -20,6 +20,17 @@ use store_traits::{AccountId, DraftId, DraftState};
 pub enum Event {
     /// An OAuth login started (an authorize URL was handed out).
     ConnectStarted,
+    /// A step of a connection went through (`state_verified`,
+    /// `token_issued`, `profile_read`, `posts_synced`, `limits_read`), with
+    /// what it learned (never a token or code).
+    ConnectStep {
+        /// The account, once it exists.
+        account_id: Option<AccountId>,
+        /// The step.
+        step: String,
+        /// What it learned (scopes, expiry, counts).
+        detail: String,
+    },
     /// A callback was refused (denied consent, bad or replayed state, a
     /// network error).
     ConnectRefused {
@@ -128,6 +139,7 @@ impl Event {
     pub fn action(&self) -> &'static str {
         match self {
             Self::ConnectStarted => "connect.started",
+            Self::ConnectStep { .. } => "connect.step",
             Self::ConnectRefused { .. } => "connect.refused",
             Self::AccountConnected { .. } => "account.connected",
             Self::PersonaBootstrapped { .. } => "persona.bootstrapped",
@@ -146,6 +158,7 @@ impl Event {
     pub fn account_id(&self) -> Option<AccountId> {
         match self {
             Self::ConnectStarted | Self::ConnectRefused { .. } => None,
+            Self::ConnectStep { account_id, .. } => *account_id,
             Self::AccountConnected { account_id, .. }
             | Self::PersonaBootstrapped { account_id, .. }
             | Self::TokenRefreshAttempted { account_id, .. }

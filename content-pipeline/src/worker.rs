@@ -158,6 +158,7 @@ impl Worker {
                     Ok((_, result)) => report.add(&result),
                     Err(e) => {
                         warn!(error = %e, "a job task panicked");
+                        report.runs += 1;
                         report.errors += 1;
                     }
                 }

@@ -31,6 +31,8 @@ pub(crate) struct Harness {
     pub store: Arc<DynStore>,
     pub pipeline: Pipeline,
     pub keyring: Arc<Keyring>,
+    pub threads: Arc<ThreadsPublisher>,
+    pub config: PipelineConfig,
 }
 
 pub(crate) fn keyring() -> Keyring {
@@ -90,10 +92,11 @@ impl Harness {
             REDIRECT,
         );
         let keyring = Arc::new(keyring());
+        let threads = Arc::new(threads);
         let pipeline = Pipeline::builder()
             .store(store.clone())
             .llm(Arc::new(persona_core::OfflineProvider::new()))
-            .network(Arc::new(threads))
+            .network(threads.clone())
             .keyring(keyring.clone())
             .oauth_state_key(KeyMaterial::generate().expect("state key"))
             .manual_clock(clock.clone())
@@ -107,7 +110,40 @@ impl Harness {
             store,
             pipeline,
             keyring,
+            threads,
+            config,
         }
+    }
+
+    /// Another pipeline on the same store, clock, network and keys whose waits
+    /// are real (tokio timer) while time is still read from the manual clock:
+    /// for a long-running worker loop, which on a manual sleeper would move
+    /// time forward at every idle poll.
+    pub fn pipeline_with_real_waits(&self) -> Pipeline {
+        Pipeline::builder()
+            .store(self.store.clone())
+            .llm(Arc::new(persona_core::OfflineProvider::new()))
+            .network(self.threads.clone())
+            .keyring(self.keyring.clone())
+            .clock(self.clock.clone())
+            .sleeper(Arc::new(content_pipeline::TokioSleeper))
+            .config(self.config)
+            .build()
+            .expect("pipeline")
+    }
+
+    /// Another pipeline on the same store, clock, network and keys, with `probe`.
+    pub fn pipeline_with_probe(&self, probe: Arc<dyn content_pipeline::Probe>) -> Pipeline {
+        Pipeline::builder()
+            .store(self.store.clone())
+            .llm(Arc::new(persona_core::OfflineProvider::new()))
+            .network(self.threads.clone())
+            .keyring(self.keyring.clone())
+            .manual_clock(self.clock.clone())
+            .config(self.config)
+            .probe(probe)
+            .build()
+            .expect("pipeline")
     }
 
     /// Creates `username` with a few past posts and connects it through OAuth.
