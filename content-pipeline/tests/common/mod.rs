@@ -25,14 +25,14 @@ pub(crate) fn start() -> DateTime<Utc> {
 }
 
 pub(crate) struct Harness {
-    pub clock: Arc<ManualClock>,
-    pub emu: RunningEmulator,
-    pub app: AppInfo,
-    pub store: Arc<DynStore>,
-    pub pipeline: Pipeline,
-    pub keyring: Arc<Keyring>,
-    pub threads: Arc<ThreadsPublisher>,
-    pub config: PipelineConfig,
+    pub(crate) clock: Arc<ManualClock>,
+    pub(crate) emu: RunningEmulator,
+    pub(crate) app: AppInfo,
+    pub(crate) store: Arc<DynStore>,
+    pub(crate) pipeline: Pipeline,
+    pub(crate) keyring: Arc<Keyring>,
+    pub(crate) threads: Arc<ThreadsPublisher>,
+    pub(crate) config: PipelineConfig,
 }
 
 pub(crate) fn keyring() -> Keyring {
@@ -119,7 +119,7 @@ impl Harness {
     /// are real (tokio timer) while time is still read from the manual clock:
     /// for a long-running worker loop, which on a manual sleeper would move
     /// time forward at every idle poll.
-    pub fn pipeline_with_real_waits(&self) -> Pipeline {
+    pub(crate) fn pipeline_with_real_waits(&self) -> Pipeline {
         Pipeline::builder()
             .store(self.store.clone())
             .llm(Arc::new(persona_core::OfflineProvider::new()))
@@ -133,7 +133,7 @@ impl Harness {
     }
 
     /// Another pipeline on the same store, clock, network and keys, with `probe`.
-    pub fn pipeline_with_probe(&self, probe: Arc<dyn content_pipeline::Probe>) -> Pipeline {
+    pub(crate) fn pipeline_with_probe(&self, probe: Arc<dyn content_pipeline::Probe>) -> Pipeline {
         Pipeline::builder()
             .store(self.store.clone())
             .llm(Arc::new(persona_core::OfflineProvider::new()))
