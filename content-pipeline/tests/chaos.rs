@@ -367,7 +367,8 @@ fn collect_crashes(p: &mut WorkerProcess, crashes: &mut HashMap<String, usize>) 
     err
 }
 
-async fn unfinished(store: &DynStore) -> Result<usize, BoxError> {
+/// Whether any post is not finished yet.
+async fn unfinished(store: &DynStore) -> Result<bool, BoxError> {
     let drafts = store
         .list_drafts(&DraftFilter {
             states: vec![
@@ -377,10 +378,11 @@ async fn unfinished(store: &DynStore) -> Result<usize, BoxError> {
                 DraftState::Approved,
                 DraftState::PendingApproval,
             ],
+            limit: Some(1),
             ..DraftFilter::default()
         })
         .await?;
-    Ok(drafts.len())
+    Ok(!drafts.is_empty())
 }
 
 #[derive(Debug, Default)]
@@ -389,6 +391,7 @@ struct Summary {
     posts: usize,
     workers: usize,
     kills: usize,
+    kills_wanted: usize,
     crashes: HashMap<String, usize>,
     published: usize,
     failed: usize,
@@ -401,7 +404,8 @@ struct Summary {
 
 impl Summary {
     fn passed(&self) -> bool {
-        self.duplicates == 0
+        self.kills >= self.kills_wanted
+            && self.duplicates == 0
             && self.missing == 0
             && self.disagreements == 0
             && self.published + self.failed + self.unconfirmed == self.posts
@@ -476,42 +480,46 @@ async fn chaos_run(backend: Backend, settings: &Settings) -> Result<Option<Summa
             spawned += 1;
             procs.push(spawn_worker(&w, &format!("w{spawned}"), settings.crash_rate, None)?);
         }
-        // Create the posts while the workers already run.
-        let actor = Actor::person("chaos", Role::Editor);
-        for i in 0..settings.posts {
-            let account = accounts[i % accounts.len()];
-            let d = w
-                .pipeline
-                .create_draft(
-                    NewDraft::post(
-                        account,
-                        format!(
-                            "Chaos post {i} of the run with seed {}: bread, patience and a hot oven.",
-                            settings.seed
-                        ),
-                    ),
-                    &actor,
-                )
-                .await?;
-            if d.draft.state != DraftState::Approved {
-                w.pipeline.approve(d.draft.id, &actor).await?;
-            }
-            w.pipeline.schedule(d.draft.id, When::Now, &actor).await?;
-        }
-        // Kill workers at random moments until the quota of kills is met and
-        // every post is done; respawn whatever died.
+        // Create the posts while the workers already run (and are killed).
+        let creator = {
+            let pipeline = w.pipeline.clone();
+            let accounts = accounts.clone();
+            let (posts, seed) = (settings.posts, settings.seed);
+            tokio::spawn(async move {
+                let actor = Actor::person("chaos", Role::Editor);
+                for i in 0..posts {
+                    let account = accounts[i % accounts.len()];
+                    let text = format!(
+                        "Chaos post {i} of the run with seed {seed}: bread, patience and a hot oven."
+                    );
+                    let d = pipeline
+                        .create_draft(NewDraft::post(account, text), &actor)
+                        .await?;
+                    if d.draft.state != DraftState::Approved {
+                        pipeline.approve(d.draft.id, &actor).await?;
+                    }
+                    pipeline.schedule(d.draft.id, When::Now, &actor).await?;
+                }
+                Ok::<_, content_pipeline::Error>(())
+            })
+        };
+        // Kill workers at random moments, spread over the run (paced for about
+        // 200 posts a second), and respawn whatever died; until every post is
+        // done.
         let mut kills = 0usize;
         let mut crashes: HashMap<String, usize> = HashMap::new();
         let deadline = Instant::now() + Duration::from_secs(60 + settings.posts as u64);
+        let interval = (settings.posts as u64 * 1_000 / (200 * settings.kills.max(1) as u64))
+            .clamp(30, 1_000);
         loop {
             let remaining = unfinished(w.store.as_ref()).await?;
-            if remaining == 0 && kills >= settings.kills.min(kills + remaining) {
+            if !remaining && creator.is_finished() {
                 break;
             }
             if Instant::now() > deadline {
-                return Err(format!("{remaining} posts unfinished at the deadline").into());
+                return Err("posts unfinished at the deadline".into());
             }
-            let pause = rng.random_range(100..600);
+            let pause = rng.random_range(interval / 2..=interval * 3 / 2);
             tokio::time::sleep(Duration::from_millis(pause)).await;
             // Respawn self-crashed workers.
             for p in procs.iter_mut() {
@@ -521,7 +529,7 @@ async fn chaos_run(backend: Backend, settings: &Settings) -> Result<Option<Summa
                     *p = spawn_worker(&w, &format!("w{spawned}"), settings.crash_rate, None)?;
                 }
             }
-            if kills < settings.kills && remaining > 0 {
+            if kills < settings.kills {
                 let victim = rng.random_range(0..procs.len());
                 let p = &mut procs[victim];
                 p.child.kill()?;
@@ -532,6 +540,7 @@ async fn chaos_run(backend: Backend, settings: &Settings) -> Result<Option<Summa
                 *p = spawn_worker(&w, &format!("w{spawned}"), settings.crash_rate, None)?;
             }
         }
+        creator.await??;
         let seconds = started.elapsed().as_secs_f64();
         for mut p in procs {
             let _ = p.child.kill();
@@ -575,6 +584,7 @@ async fn verify(
         posts: drafts.len(),
         workers: settings.workers,
         kills,
+        kills_wanted: settings.kills,
         crashes,
         seconds,
         ..Summary::default()
