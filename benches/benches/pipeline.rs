@@ -407,7 +407,7 @@ async fn seed(
                 draft.scheduled_at = Some(now);
                 store.insert_draft(&draft).await?;
                 store
-                    .enqueue(Task::Publish { draft_id: draft.id }.to_job(account.id, now)?)
+                    .enqueue(Task::Publish { draft_id: draft.id }.to_job(Some(account.id), now)?)
                     .await?;
                 Ok::<_, BoxError>(())
             }

@@ -12,13 +12,14 @@ use store_traits::{
 use token_crypto::oauth_state::StateClaims;
 use tracing::{info, warn};
 
-use crate::actor::Actor;
+use crate::actor::{Actor, Role};
 use crate::drafts::PersonaDocument;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::jobs::{JobCtx, JobOutcome, Task, queues};
 use crate::network::{AccountAuth, Callback, Connector, FailureClass, NetworkError};
 use crate::pipeline::Pipeline;
+use crate::roles::Operation;
 
 /// Starting a connection: who is connecting, for which organisation, with
 /// which scopes, and where to go afterwards.
@@ -30,8 +31,13 @@ pub struct ConnectRequest {
     pub session: String,
     /// The organisation that will own the account.
     pub org_id: Option<OrgId>,
-    /// The host's user who starts the login.
+    /// The host's user who starts the login (`None`: the system). Connecting
+    /// needs [`Operation::Connect`]: the user's `role` is checked when the
+    /// login starts and again when it finishes (it travels in the signed
+    /// state).
     pub user: Option<String>,
+    /// The user's role (a user without one may not connect).
+    pub role: Option<Role>,
     /// Scopes to ask for (empty: the connector's defaults).
     pub scopes: Vec<String>,
     /// Where to send the person after the callback (returned by
@@ -54,10 +60,38 @@ impl ConnectRequest {
         self
     }
 
-    /// Sets the user.
+    /// Sets the user, without a role: prefer [`by`](Self::by), since a
+    /// user without a role may not connect.
     pub fn user(mut self, user: impl Into<String>) -> Self {
         self.user = Some(user.into());
         self
+    }
+
+    /// Sets who starts the login: a person's id, role and organisation (the
+    /// account will belong to that organisation). The system actor leaves the
+    /// request without a user and keeps its organisation.
+    pub fn by(mut self, actor: &Actor) -> Self {
+        if actor.is_system() {
+            self.user = None;
+            self.role = None;
+        } else {
+            self.user = Some(actor.id.clone());
+            self.role = actor.role;
+            self.org_id = actor.org_id.clone();
+        }
+        self
+    }
+
+    /// The actor the request speaks for.
+    fn actor(&self) -> Actor {
+        match &self.user {
+            None => Actor::system(),
+            Some(user) => Actor {
+                id: user.clone(),
+                role: self.role,
+                org_id: self.org_id.clone(),
+            },
+        }
     }
 
     /// Sets the scopes.
@@ -74,6 +108,33 @@ impl ConnectRequest {
     pub fn return_to(mut self, target: impl Into<String>) -> Self {
         self.return_to = Some(target.into());
         self
+    }
+}
+
+/// The actor as the OAuth state's `user` claim: `"<role>:<id>"` for a
+/// person (`"none:<id>"` without a role), nothing for the system. The state
+/// is signed, so what comes back is what was issued.
+fn actor_claim(actor: &Actor) -> Option<String> {
+    if actor.is_system() {
+        return None;
+    }
+    let role = actor.role.map_or("none", Role::as_str);
+    Some(format!("{role}:{}", actor.id))
+}
+
+/// Reads the actor back from the state's claims.
+fn claimed_actor(user: Option<&str>, org_id: Option<OrgId>) -> Actor {
+    let Some(user) = user else {
+        return Actor::system();
+    };
+    let (role, id) = match user.split_once(':') {
+        Some((role, id)) => (Role::parse(role), id),
+        None => (None, user),
+    };
+    Actor {
+        id: id.to_owned(),
+        role,
+        org_id,
     }
 }
 
@@ -119,7 +180,12 @@ impl Pipeline {
     /// Starts connecting an account: returns the consent URL with a signed,
     /// expiring, single-use `state` that carries the request and is bound to
     /// `request.session`.
+    ///
+    /// Needs [`Operation::Connect`] for the request's user (see
+    /// [`ConnectRequest::by`]); a refusal writes nothing.
     pub async fn start_connect(&self, request: ConnectRequest) -> Result<ConnectStart> {
+        let actor = request.actor();
+        actor.ensure(Operation::Connect)?;
         let connector = self.connector()?;
         let signer = self.inner.states.as_ref().ok_or_else(|| {
             Error::Config("connecting needs an OAuth state key (oauth_state_key)".into())
@@ -131,7 +197,7 @@ impl Pipeline {
         };
         let claims = StateClaims {
             org: request.org_id.map(|o| o.to_string()),
-            user: request.user.clone(),
+            user: actor_claim(&actor),
             scopes: scopes.clone(),
             return_to: request.return_to.clone(),
         };
@@ -141,10 +207,6 @@ impl Pipeline {
         let authorize_url = connector
             .authorize_url(&scopes, &state)
             .map_err(|e| Error::network("build the consent URL", e))?;
-        let actor = request
-            .user
-            .as_deref()
-            .map_or_else(Actor::system, |u| Actor::person(u, crate::Role::Owner));
         self.inner.record(&actor, Event::ConnectStarted).await?;
         Ok(ConnectStart {
             authorize_url,
@@ -166,6 +228,10 @@ impl Pipeline {
     /// persona bootstrapped from them (a reconnect keeps the existing
     /// persona); its publishing limits are read; the token refresh is
     /// scheduled; parked work resumes.
+    ///
+    /// The person who started the login (carried in the signed state) must
+    /// still be allowed [`Operation::Connect`]; this is checked right after
+    /// the state, before any network call.
     pub async fn finish_connect(&self, callback_url: &str, session: &str) -> Result<Connected> {
         let connector = self.connector()?.clone();
         let signer = self.inner.states.as_ref().ok_or_else(|| {
@@ -198,10 +264,16 @@ impl Pipeline {
             Ok(v) => v.claims,
             Err(e) => return Err(self.refuse(Error::OAuthState(e)).await),
         };
-        let actor = claims
-            .user
+        let org_id = claims
+            .org
             .as_deref()
-            .map_or_else(Actor::system, |u| Actor::person(u, crate::Role::Owner));
+            .map(|o| {
+                o.parse::<OrgId>()
+                    .map_err(|_| Error::InvalidInput(format!("the state names an invalid org {o}")))
+            })
+            .transpose()?;
+        let actor = claimed_actor(claims.user.as_deref(), org_id.clone());
+        actor.ensure(Operation::Connect)?;
         self.connect_step(
             &actor,
             None,
@@ -232,10 +304,9 @@ impl Pipeline {
             &actor,
             None,
             "token_issued",
-            format!(
-                "long-lived token for user {user_id}, expires {}",
-                long.expires_at.to_rfc3339()
-            ),
+            // No user id or handle in steps recorded before the account
+            // exists: they name no account, so deleting it would not find them.
+            format!("long-lived token, expires {}", long.expires_at.to_rfc3339()),
         )
         .await?;
         let token: Arc<SecretString> = Arc::new(long.token);
@@ -252,14 +323,6 @@ impl Pipeline {
                 None
             }
         };
-        let org_id = claims
-            .org
-            .as_deref()
-            .map(|o| {
-                o.parse::<OrgId>()
-                    .map_err(|_| Error::InvalidInput(format!("the state names an invalid org {o}")))
-            })
-            .transpose()?;
         let granted = facts
             .as_ref()
             .map_or_else(|| claims.scopes.clone(), |f| f.scopes.clone());
@@ -268,8 +331,7 @@ impl Pipeline {
             None,
             "profile_read",
             format!(
-                "@{}; scopes granted: {}{}",
-                profile.username,
+                "scopes granted: {}{}",
                 granted.join(","),
                 if facts.is_some() {
                     ""
@@ -359,6 +421,7 @@ impl Pipeline {
         )
         .await?;
         self.schedule_refresh(account.id).await?;
+        self.schedule_snapshots(account.id).await?;
         if reconnected {
             self.resume_account(account.id).await?;
         }
@@ -460,6 +523,66 @@ impl Pipeline {
             )
             .await?;
         Ok((Some(record.id), past.len()))
+    }
+
+    /// The account's active persona document (`None` if it has none yet).
+    pub async fn persona(&self, account_id: AccountId) -> Result<Option<PersonaDocument>> {
+        Ok(self.inner.persona(account_id).await?.map(|(_, doc)| doc))
+    }
+
+    /// Replaces the account's persona (voice, rules, posting windows, reply
+    /// policy), keeping the style measured from its posts and its example
+    /// posts. Needs [`Operation::EditPersona`]. The persona is validated
+    /// (its own rules and against the network's text limits) before
+    /// anything is written; the active persona record is updated in place
+    /// (one is created if the account has none). Leaves a `persona.updated`
+    /// audit event naming the actor.
+    pub async fn update_persona(
+        &self,
+        account_id: AccountId,
+        persona: Persona,
+        actor: &Actor,
+    ) -> Result<PersonaRecord> {
+        self.inner
+            .authorize(actor, Operation::EditPersona, account_id)
+            .await?;
+        persona.validate()?;
+        persona_core::Guardrails::new(&persona, self.inner.publisher.text_limits())?;
+        let now = self.inner.now();
+        let (mut record, doc) = match self.inner.persona(account_id).await? {
+            Some((record, mut doc)) => {
+                doc.persona = persona;
+                (record, doc)
+            }
+            None => (
+                PersonaRecord::new(
+                    account_id,
+                    persona.name.clone(),
+                    serde_json::Value::Null,
+                    now,
+                ),
+                PersonaDocument {
+                    persona,
+                    style: None,
+                    examples: Vec::new(),
+                },
+            ),
+        };
+        record.name = doc.persona.name.clone();
+        record.document = serde_json::to_value(&doc)
+            .map_err(|e| Error::InvalidInput(format!("persona cannot be stored: {e}")))?;
+        record.updated_at = now;
+        self.inner.store.put_persona(&record).await?;
+        self.inner
+            .record(
+                actor,
+                Event::PersonaUpdated {
+                    account_id,
+                    persona_id: record.id,
+                },
+            )
+            .await?;
+        Ok(record)
     }
 
     /// Reads the account's publishing limits from the network into the quota
@@ -705,12 +828,14 @@ impl Pipeline {
     /// jobs, takes its scheduled drafts off the schedule (back to Approved), and
     /// stops publishing (a job already running finds no token and no active
     /// account before its next call). The account, its drafts and history stay
-    /// (deleting them is a separate, explicit operation).
+    /// (deleting them is a separate, explicit operation). Needs
+    /// [`Operation::Disconnect`].
     pub async fn disconnect(&self, account_id: AccountId, actor: &Actor) -> Result<()> {
         let store = &self.inner.store;
-        let mut account = store.get_account(account_id).await?.ok_or_else(|| {
-            store_traits::Error::not_found(store_traits::RecordKind::Account, account_id)
-        })?;
+        let mut account = self
+            .inner
+            .authorize(actor, Operation::Disconnect, account_id)
+            .await?;
         // Tokens first: nothing can act for the account from here on.
         store.delete_token(account_id).await?;
         account.status = AccountStatus::Disconnected;
@@ -770,7 +895,8 @@ impl Pipeline {
         Ok(())
     }
 
-    /// Pauses an account (no automatic work) or resumes it.
+    /// Pauses an account (no automatic work) or resumes it. Needs
+    /// [`Operation::Pause`].
     pub async fn set_paused(
         &self,
         account_id: AccountId,
@@ -778,9 +904,10 @@ impl Pipeline {
         actor: &Actor,
     ) -> Result<Account> {
         let store = &self.inner.store;
-        let mut account = store.get_account(account_id).await?.ok_or_else(|| {
-            store_traits::Error::not_found(store_traits::RecordKind::Account, account_id)
-        })?;
+        let mut account = self
+            .inner
+            .authorize(actor, Operation::Pause, account_id)
+            .await?;
         let (from, to) = if paused {
             (AccountStatus::Active, AccountStatus::Paused)
         } else {

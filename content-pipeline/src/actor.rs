@@ -12,9 +12,9 @@ use store_traits::OrgId;
 pub enum Role {
     /// Owns the organisation: everything.
     Owner,
-    /// Administers accounts and people.
+    /// Runs the accounts: everything but deleting an account.
     Admin,
-    /// Writes, edits, approves and schedules.
+    /// Writes, edits, approves, rejects and schedules drafts.
     Editor,
     /// Reads only.
     Viewer,
@@ -30,15 +30,31 @@ impl Role {
             Self::Viewer => "viewer",
         }
     }
+
+    /// Every role, most powerful first.
+    pub const ALL: [Role; 4] = [Role::Owner, Role::Admin, Role::Editor, Role::Viewer];
+
+    /// Reads a role's text (`"owner"`, `"admin"`, `"editor"`, `"viewer"`).
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Who did something: a person (with a role, in an organisation) or the
 /// system itself (the worker, a sweep).
 ///
 /// Every decision the pipeline records (approval, rejection, edit, schedule,
-/// connect, disconnect) names its actor, in the draft's decisions and in the
-/// audit trail. The host resolves people (it owns login); the pipeline only
-/// records the id it is given.
+/// connect, disconnect, export, deletion) names its actor, in the draft's
+/// decisions and in the audit trail. The host resolves people (it owns
+/// login); the pipeline checks the role and organisation it is given against
+/// its permission table (see [`Operation`](crate::Operation)) and records the
+/// id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Actor {
     /// The host's id for the person, or `"system"`.

@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::jobs::Task;
 use crate::pipeline::Pipeline;
+use crate::roles::Operation;
 use crate::schedule::{When, next_free_slot, resolve_local};
 
 /// Writes that race a person's edit are retried this many times.
@@ -106,8 +107,13 @@ pub struct GenerateRequest {
     pub source_url: Option<String>,
     /// The source's title.
     pub source_title: Option<String>,
-    /// The stored source, recorded on the draft.
+    /// The stored source, recorded on the draft. A draft made from a
+    /// stored source is refused when it nearly duplicates a recent draft or
+    /// post of the account.
     pub source_id: Option<SourceId>,
+    /// A named remix template to write with instead of the default `remix`
+    /// prompt (see [`RemixTemplates`](crate::sources::RemixTemplates)).
+    pub template: Option<String>,
 }
 
 impl GenerateRequest {
@@ -139,6 +145,12 @@ impl GenerateRequest {
     /// Records the stored source.
     pub fn source(mut self, source_id: SourceId) -> Self {
         self.source_id = Some(source_id);
+        self
+    }
+
+    /// Writes with the named remix template.
+    pub fn template(mut self, name: impl Into<String>) -> Self {
+        self.template = Some(name.into());
         self
     }
 }
@@ -329,8 +341,12 @@ impl Pipeline {
     /// Stores a draft a person wrote: checked against the network's budget and
     /// the persona, split into a reply chain if it is longer than one post,
     /// then submitted for approval (approved at once when the kind's mode is
-    /// automatic and nothing needs a person).
+    /// automatic and nothing needs a person). Needs
+    /// [`Operation::CreateDraft`] on the account.
     pub async fn create_draft(&self, new: NewDraft, actor: &Actor) -> Result<Drafted> {
+        self.inner
+            .authorize(actor, Operation::CreateDraft, new.account_id)
+            .await?;
         if new.text.trim().is_empty() && new.media.is_empty() {
             return Err(Error::InvalidInput("a draft needs text or media".into()));
         }
@@ -360,10 +376,23 @@ impl Pipeline {
     /// ranked (guardrail-clean first, then by voice score), the best one
     /// checked, split into a reply chain if too long, stored and submitted for
     /// approval. A draft with findings always goes to a person.
+    ///
+    /// With a `template`, the named remix template writes the prompt
+    /// ([`Error::Source`] with `UnknownTemplate` if there is none). With a
+    /// `source_id`, the chosen text is refused with [`Error::Source`]
+    /// (`NearDuplicate`, naming the draft) when it nearly duplicates a recent
+    /// draft or post of the account; nothing is stored then.
+    ///
+    /// Needs [`Operation::CreateDraft`] on the account, checked before the
+    /// model is asked.
     pub async fn generate_draft(&self, request: GenerateRequest, actor: &Actor) -> Result<Drafted> {
+        actor.ensure(Operation::CreateDraft)?;
         let account_id = request
             .account_id
             .ok_or_else(|| Error::InvalidInput("a generate request needs an account".into()))?;
+        self.inner
+            .authorize(actor, Operation::CreateDraft, account_id)
+            .await?;
         let (persona_id, doc) = self.persona_document(account_id).await?;
         let task = match (&request.source_text, &request.topic) {
             (Some(source), _) => {
@@ -384,13 +413,12 @@ impl Pipeline {
             }
         };
         let engine: PromptEngine;
-        let prompts = if doc.examples.is_empty() {
-            &self.inner.prompts
-        } else {
-            engine = PromptEngine::new()
-                .with_limits(self.inner.publisher.text_limits())
-                .with_examples(doc.examples.clone());
-            &engine
+        let prompts = match self.prompt_engine_for(request.template.as_deref(), &doc.examples)? {
+            None => &self.inner.prompts,
+            Some(built) => {
+                engine = built;
+                &engine
+            }
         };
         let prompt = prompts.render(&doc.persona, &task)?;
         let n = self.inner.config.generation.candidates.max(1);
@@ -440,6 +468,9 @@ impl Pipeline {
                 reason: "the model returned nothing".into(),
             })?;
         debug!(candidates = candidates.len(), voice = ?best.voice_score, "draft generated");
+        if request.source_id.is_some() {
+            self.refuse_near_duplicate(account_id, &best.text).await?;
+        }
         let prepared = self.prepare(&doc.persona, &best.text)?;
         let mut new = NewDraft::post(account_id, best.text.clone());
         new.source_id = request.source_id;
@@ -494,8 +525,19 @@ impl Pipeline {
         }
         self.inner.store.insert_draft(&drafts[0]).await?;
         let root = drafts[0].clone();
-        self.submit(root.id, actor).await?;
-        let draft = self.require_draft(root.id).await?;
+        self.inner
+            .record(
+                actor,
+                Event::DraftCreated {
+                    draft_id: root.id,
+                    account_id: root.account_id,
+                    parts: drafts.len(),
+                },
+            )
+            .await?;
+        let root_id = root.id;
+        self.submit_draft(root, actor).await?;
+        let draft = self.require_draft(root_id).await?;
         let mut followers = Vec::new();
         for id in &draft.chain {
             followers.push(self.require_draft(*id).await?);
@@ -522,9 +564,16 @@ impl Pipeline {
 
     /// Sends a draft (and its chain) for approval: approved at once by the
     /// system when the kind's mode is automatic and nothing needs a person,
-    /// otherwise pending approval.
+    /// otherwise pending approval. Needs [`Operation::CreateDraft`].
     pub async fn submit(&self, draft_id: DraftId, actor: &Actor) -> Result<Draft> {
-        let draft = self.require_draft(draft_id).await?;
+        let draft = self
+            .authorized_draft(actor, Operation::CreateDraft, draft_id)
+            .await?;
+        self.submit_draft(draft, actor).await
+    }
+
+    /// [`submit`](Self::submit), the actor already checked.
+    async fn submit_draft(&self, draft: Draft, actor: &Actor) -> Result<Draft> {
         let mode = match draft.kind {
             DraftKind::Reply => self.inner.config.approval.replies,
             _ => self.inner.config.approval.posts,
@@ -541,14 +590,36 @@ impl Pipeline {
         } else {
             DecisionKind::Submitted
         };
-        self.decide_chain(draft, &[DraftState::Draft], to, kind, None, &decider)
+        // An automatic approval is the system's decision; the note keeps the
+        // person who sent the draft.
+        let note = (automatic && !actor.is_system())
+            .then(|| format!("submitted by {}", actor.audit_name()));
+        self.decide_chain(draft, &[DraftState::Draft], to, kind, note, &decider)
             .await
     }
 
-    /// Approves a draft (and its chain). The person's id is recorded in the
-    /// draft's decisions and the audit trail.
-    pub async fn approve(&self, draft_id: DraftId, actor: &Actor) -> Result<Draft> {
+    /// Checks the actor's role, reads the draft, checks the actor may act on
+    /// its account, and returns it.
+    async fn authorized_draft(
+        &self,
+        actor: &Actor,
+        operation: Operation,
+        draft_id: DraftId,
+    ) -> Result<Draft> {
+        actor.ensure(operation)?;
         let draft = self.require_draft(draft_id).await?;
+        self.inner
+            .authorize(actor, operation, draft.account_id)
+            .await?;
+        Ok(draft)
+    }
+
+    /// Approves a draft (and its chain). The person's id is recorded in the
+    /// draft's decisions and the audit trail. Needs [`Operation::Approve`].
+    pub async fn approve(&self, draft_id: DraftId, actor: &Actor) -> Result<Draft> {
+        let draft = self
+            .authorized_draft(actor, Operation::Approve, draft_id)
+            .await?;
         self.decide_chain(
             draft,
             &[DraftState::Draft, DraftState::PendingApproval],
@@ -561,12 +632,15 @@ impl Pipeline {
     }
 
     /// Rejects a draft (and its chain) with a reason. A scheduled draft is
-    /// taken off the schedule.
+    /// taken off the schedule. Needs [`Operation::Reject`].
     pub async fn reject(&self, draft_id: DraftId, actor: &Actor, reason: &str) -> Result<Draft> {
+        actor.ensure(Operation::Reject)?;
         if reason.trim().is_empty() {
             return Err(Error::InvalidInput("a rejection needs a reason".into()));
         }
-        let draft = self.require_draft(draft_id).await?;
+        let draft = self
+            .authorized_draft(actor, Operation::Reject, draft_id)
+            .await?;
         self.decide_chain(
             draft,
             &[
@@ -643,8 +717,11 @@ impl Pipeline {
     /// post is an error here (a person editing sees it at once). An approved
     /// or scheduled draft goes back to pending approval (a person must look at
     /// the new text), unless the kind's mode is automatic and it passes.
+    /// Needs [`Operation::EditDraft`].
     pub async fn edit(&self, draft_id: DraftId, actor: &Actor, text: &str) -> Result<Draft> {
-        let draft = self.require_draft(draft_id).await?;
+        let draft = self
+            .authorized_draft(actor, Operation::EditDraft, draft_id)
+            .await?;
         let editable = [
             DraftState::Draft,
             DraftState::PendingApproval,
@@ -730,9 +807,11 @@ impl Pipeline {
     /// local time in the persona's zone, now, or in the next free slot of the
     /// persona's posting windows. Rescheduling a scheduled draft, and
     /// scheduling a missed or failed one again, work the same way. Returns the
-    /// draft with its `scheduled_at`.
+    /// draft with its `scheduled_at`. Needs [`Operation::Schedule`].
     pub async fn schedule(&self, draft_id: DraftId, when: When, actor: &Actor) -> Result<Draft> {
-        let draft = self.require_draft(draft_id).await?;
+        let draft = self
+            .authorized_draft(actor, Operation::Schedule, draft_id)
+            .await?;
         let allowed = [
             DraftState::Approved,
             DraftState::Scheduled,

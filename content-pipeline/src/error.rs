@@ -46,10 +46,31 @@ pub enum Error {
         source: token_crypto::Error,
     },
 
+    /// A webhook delivery failed verification (signature, size): nothing
+    /// was parsed or recorded.
+    #[error("webhook refused: {0}")]
+    Webhook(#[source] token_crypto::Error),
+
     /// The OAuth `state` of a callback was refused: forged, expired, replayed
     /// or issued for another browser session.
     #[error("OAuth state refused: {0}")]
     OAuthState(#[source] token_crypto::Error),
+
+    /// The actor may not do this: its role does not allow the operation, or
+    /// the account belongs to another organisation. Nothing was written.
+    #[error("forbidden: {0}")]
+    Forbidden(#[from] crate::roles::Forbidden),
+
+    /// A Meta `signed_request` (data-deletion or deauthorize callback) was
+    /// refused: malformed, not signed with the app secret, or too old.
+    /// Nothing was done.
+    #[error("signed_request refused: {0}")]
+    SignedRequest(#[source] token_crypto::Error),
+
+    /// The operating system's random source failed (while making a
+    /// confirmation code).
+    #[error("random source failed: {0}")]
+    Randomness(#[source] token_crypto::Error),
 
     /// The person declined the consent dialog (or the network reported another
     /// authorization error in the callback).
@@ -114,6 +135,16 @@ pub enum Error {
         horizon: chrono::DateTime<chrono::Utc>,
     },
 
+    /// The account's insights do not hold what the operation needs yet (no
+    /// snapshot in the period, no measured post).
+    #[error("account {account_id} has no insights for this: {reason}")]
+    NoInsights {
+        /// The account.
+        account_id: AccountId,
+        /// What is missing.
+        reason: String,
+    },
+
     /// A job's payload is not one this pipeline knows.
     #[error("job {job_id}: {reason}")]
     InvalidJob {
@@ -126,6 +157,12 @@ pub enum Error {
     /// The pipeline was built without something this operation needs.
     #[error("configuration: {0}")]
     Config(String),
+
+    /// A source could not be fetched, read or remixed: a refused URL or
+    /// address, a limit reached, a page without text, a near-duplicate
+    /// draft (see [`SourceError`](crate::sources::SourceError)).
+    #[error("source: {0}")]
+    Source(#[from] crate::sources::SourceError),
 
     /// An argument was invalid.
     #[error("invalid input: {0}")]
@@ -154,16 +191,24 @@ impl Error {
             ),
             Self::Network { source, .. } => source.class().is_retryable(),
             Self::Llm(e) => e.is_retryable(),
+            Self::Source(e) => e.is_retryable(),
             _ => false,
         }
     }
 
     /// True when the error is a lost lease or a stale fence: the job belongs to
-    /// another worker now.
+    /// another worker now. A job that no longer exists (deleted with its
+    /// account while it ran) counts too: nobody holds it, and nothing may be
+    /// written for it.
     pub fn is_lease_lost(&self) -> bool {
         matches!(
             self,
-            Self::LeaseLost(_) | Self::Store(store_traits::Error::StaleFence { .. })
+            Self::LeaseLost(_)
+                | Self::Store(store_traits::Error::StaleFence { .. })
+                | Self::Store(store_traits::Error::NotFound {
+                    kind: store_traits::RecordKind::Job,
+                    ..
+                })
         )
     }
 }

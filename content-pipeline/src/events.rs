@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use store_traits::{AccountId, DraftId, DraftState};
+use store_traits::{AccountId, ConversationId, DraftId, DraftState};
 
 /// Something the pipeline did or saw.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -123,6 +123,61 @@ pub enum Event {
         /// Why.
         reason: String,
     },
+    /// A reply or mention was left unanswered.
+    ReplySkipped {
+        /// The account.
+        account_id: AccountId,
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// Who wrote it.
+        author: String,
+        /// Why (`intent_not_answered`, `user_cap_reached`, `exchange_limit`, ...).
+        reason: String,
+    },
+    /// A reply (abuse or spam) was hidden on the network.
+    ReplyHidden {
+        /// The account.
+        account_id: AccountId,
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// Who wrote it.
+        author: String,
+        /// What triage said.
+        intent: String,
+    },
+    /// An answer was drafted.
+    ReplyDrafted {
+        /// The account.
+        account_id: AccountId,
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// The answer.
+        draft_id: DraftId,
+        /// Who is answered.
+        author: String,
+        /// Why a person must approve it, if anything.
+        risk: Vec<String>,
+        /// Whether it was approved automatically.
+        automatic: bool,
+    },
+    /// A reply was moderated (hidden, shown, approved, ignored).
+    Moderated {
+        /// The account.
+        account_id: AccountId,
+        /// The reply.
+        post_id: String,
+        /// What was done.
+        action: String,
+    },
+    /// One of the account's posts was deleted on the network.
+    PostDeleted {
+        /// The account.
+        account_id: AccountId,
+        /// The draft it was published from, if it was ours.
+        draft_id: Option<DraftId>,
+        /// The post.
+        post_id: String,
+    },
     /// The quota was exhausted; the post moved to when it frees up.
     QuotaDeferred {
         /// The draft.
@@ -131,6 +186,95 @@ pub enum Event {
         account_id: AccountId,
         /// The new time.
         until: DateTime<Utc>,
+    },
+    /// The persona's posting windows were replaced by the account's best
+    /// posting hours (from its insights).
+    PostingWindowsApplied {
+        /// The account.
+        account_id: AccountId,
+        /// The persona record written.
+        persona_id: store_traits::PersonaId,
+        /// The new windows, in the persona's zone (`"Tue 18:00-18:59"`).
+        windows: Vec<String>,
+    },
+    /// A draft was written (by a person or the model) and stored; a long
+    /// text is one event for its whole reply chain.
+    DraftCreated {
+        /// The draft (the chain's first part).
+        draft_id: DraftId,
+        /// The account.
+        account_id: AccountId,
+        /// Parts in the chain (1 for a single post).
+        parts: usize,
+    },
+    /// An account's persona was replaced by a person.
+    PersonaUpdated {
+        /// The account.
+        account_id: AccountId,
+        /// The persona record written.
+        persona_id: store_traits::PersonaId,
+    },
+    /// Every record of an account was exported.
+    AccountExported {
+        /// The account.
+        account_id: AccountId,
+        /// Records in the export.
+        records: usize,
+    },
+    /// An account and every record naming it were deleted. The event names
+    /// neither the account nor its handle (that would keep what was
+    /// deleted); the deletion request it names holds the confirmation code.
+    AccountDeleted {
+        /// The deleted account, for in-process listeners only (a host
+        /// cleaning its own records): left out of the event's serialized
+        /// form, so never written to the audit log. `None` when the request
+        /// found no account.
+        #[serde(skip)]
+        account: Option<AccountId>,
+        /// The deletion request left as the minimal record.
+        deletion_request: store_traits::DeletionRequestId,
+        /// Its confirmation code (not a secret: Meta shows it to the person).
+        confirmation_code: String,
+        /// Who asked (`user`, `meta_callback`, `retention`).
+        origin: String,
+        /// Records deleted.
+        records: u64,
+    },
+    /// The retention policy ran.
+    RetentionApplied {
+        /// Records deleted (inactive accounts' records included).
+        records: u64,
+        /// Accounts deleted for inactivity.
+        accounts_deleted: usize,
+        /// Conversation messages whose text and author were removed.
+        messages_redacted: u64,
+    },
+    /// A source was added: pasted text, a fetched page (ready or failed)
+    /// or a feed (pending until its first read).
+    SourceAdded {
+        /// The account.
+        account_id: AccountId,
+        /// The source.
+        source_id: store_traits::SourceId,
+        /// Text, URL or feed.
+        kind: store_traits::SourceKind,
+        /// Ready, failed or pending.
+        status: store_traits::SourceStatus,
+        /// Why it failed, if it did (no URL, no body).
+        error: Option<String>,
+    },
+    /// A feed was read.
+    FeedRead {
+        /// The account.
+        account_id: AccountId,
+        /// The feed's source.
+        source_id: store_traits::SourceId,
+        /// Items stored for the first time.
+        new_items: usize,
+        /// Drafts written from items.
+        drafted: usize,
+        /// Why the read failed, if it did.
+        error: Option<String>,
     },
 }
 
@@ -151,13 +295,29 @@ impl Event {
             Self::Published { .. } => "draft.published",
             Self::ContainerReplaced { .. } => "publish.container_replaced",
             Self::QuotaDeferred { .. } => "publish.quota_deferred",
+            Self::ReplySkipped { .. } => "reply.skipped",
+            Self::ReplyHidden { .. } => "reply.hidden",
+            Self::ReplyDrafted { .. } => "reply.drafted",
+            Self::Moderated { .. } => "reply.moderated",
+            Self::PostDeleted { .. } => "post.deleted",
+            Self::PostingWindowsApplied { .. } => "persona.posting_windows",
+            Self::DraftCreated { .. } => "draft.created",
+            Self::PersonaUpdated { .. } => "persona.updated",
+            Self::AccountExported { .. } => "account.exported",
+            Self::AccountDeleted { .. } => "account.deleted",
+            Self::RetentionApplied { .. } => "retention.applied",
+            Self::SourceAdded { .. } => "source.added",
+            Self::FeedRead { .. } => "source.feed_read",
         }
     }
 
     /// The account the event concerns, if any.
     pub fn account_id(&self) -> Option<AccountId> {
         match self {
-            Self::ConnectStarted | Self::ConnectRefused { .. } => None,
+            Self::ConnectStarted
+            | Self::ConnectRefused { .. }
+            | Self::AccountDeleted { .. }
+            | Self::RetentionApplied { .. } => None,
             Self::ConnectStep { account_id, .. } => *account_id,
             Self::AccountConnected { account_id, .. }
             | Self::PersonaBootstrapped { account_id, .. }
@@ -168,7 +328,18 @@ impl Event {
             | Self::DraftEdited { account_id, .. }
             | Self::Published { account_id, .. }
             | Self::ContainerReplaced { account_id, .. }
-            | Self::QuotaDeferred { account_id, .. } => Some(*account_id),
+            | Self::QuotaDeferred { account_id, .. }
+            | Self::ReplySkipped { account_id, .. }
+            | Self::ReplyHidden { account_id, .. }
+            | Self::ReplyDrafted { account_id, .. }
+            | Self::Moderated { account_id, .. }
+            | Self::PostDeleted { account_id, .. }
+            | Self::PostingWindowsApplied { account_id, .. }
+            | Self::DraftCreated { account_id, .. }
+            | Self::PersonaUpdated { account_id, .. }
+            | Self::AccountExported { account_id, .. }
+            | Self::SourceAdded { account_id, .. }
+            | Self::FeedRead { account_id, .. } => Some(*account_id),
         }
     }
 
@@ -179,7 +350,24 @@ impl Event {
             | Self::DraftEdited { draft_id, .. }
             | Self::Published { draft_id, .. }
             | Self::ContainerReplaced { draft_id, .. }
-            | Self::QuotaDeferred { draft_id, .. } => Some(draft_id.to_string()),
+            | Self::QuotaDeferred { draft_id, .. }
+            | Self::ReplyDrafted { draft_id, .. }
+            | Self::DraftCreated { draft_id, .. } => Some(draft_id.to_string()),
+            Self::ReplySkipped {
+                conversation_id, ..
+            }
+            | Self::ReplyHidden {
+                conversation_id, ..
+            } => Some(conversation_id.to_string()),
+            Self::Moderated { post_id, .. } => Some(post_id.clone()),
+            Self::PostingWindowsApplied { persona_id, .. }
+            | Self::PersonaUpdated { persona_id, .. } => Some(persona_id.to_string()),
+            Self::AccountDeleted {
+                deletion_request, ..
+            } => Some(deletion_request.to_string()),
+            Self::SourceAdded { source_id, .. } | Self::FeedRead { source_id, .. } => {
+                Some(source_id.to_string())
+            }
             other => other.account_id().map(|a| a.to_string()),
         }
     }

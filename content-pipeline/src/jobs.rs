@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
-use store_traits::{AccountId, DraftId, FenceToken, Insertion, Job, JobId, NewJob};
+use store_traits::{AccountId, DraftId, FenceToken, Insertion, Job, JobId, NewJob, SourceId};
+
+use crate::network::InboundEvent;
 
 use crate::error::{Error, Result};
 use crate::pipeline::{Inner, Pipeline};
@@ -12,10 +14,25 @@ use crate::probe::Step;
 pub mod queues {
     /// Publishing (posts, replies, chain parts).
     pub const PUBLISH: &str = "publish";
+    /// Replies and mentions: webhook events and polling.
+    pub const CONVERSATIONS: &str = "conversations";
     /// Account upkeep (token refresh).
     pub const ACCOUNTS: &str = "accounts";
-    /// Both, in the order a worker polls them.
-    pub const ALL: [&str; 2] = [PUBLISH, ACCOUNTS];
+    /// Insights snapshots.
+    pub const INSIGHTS: &str = "insights";
+    /// Feed sources.
+    pub const SOURCES: &str = "sources";
+    /// Retention purges.
+    pub const MAINTENANCE: &str = "maintenance";
+    /// All of them, in the order a worker polls them.
+    pub const ALL: [&str; 6] = [
+        PUBLISH,
+        CONVERSATIONS,
+        ACCOUNTS,
+        INSIGHTS,
+        SOURCES,
+        MAINTENANCE,
+    ];
 }
 
 /// Claims allowed per publish job. Publishing is bounded by its deadline
@@ -23,14 +40,16 @@ pub mod queues {
 /// a claim count: each claim that only waits (for a container, a quota, a
 /// parent post) hands the job back.
 const PUBLISH_ATTEMPTS: u32 = 10_000;
-/// Claims allowed per refresh job: unbounded in practice. One job per account
-/// lives as long as the account (it is run again at each refresh time), and
-/// failures are bounded by the token's expiry, after which the account needs
-/// its owner and the job ends.
-const REFRESH_ATTEMPTS: u32 = u32::MAX;
+/// Claims allowed per recurring job (refresh, poll, snapshot, feed, purge):
+/// unbounded in practice. One such job lives as long as its subject and is
+/// run again at each due time; a refresh's failures are bounded by the
+/// token's expiry, after which the account needs its owner and the job ends.
+const RECURRING_ATTEMPTS: u32 = u32::MAX;
+/// Claims allowed per inbound event before it is dead-lettered for a person.
+const INBOUND_ATTEMPTS: u32 = 50;
 
 /// One unit of queued work, stored as the job's typed payload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "task", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Task {
@@ -44,6 +63,33 @@ pub enum Task {
         /// The account.
         account_id: AccountId,
     },
+    /// Handle one event about an account (a reply, a mention, a publish or
+    /// delete notice), from a webhook or from polling.
+    Inbound {
+        /// The account.
+        account_id: AccountId,
+        /// The event.
+        event: InboundEvent,
+    },
+    /// Look for replies and mentions a webhook may have missed.
+    Poll {
+        /// The account.
+        account_id: AccountId,
+    },
+    /// Take an insights snapshot of an account.
+    Snapshot {
+        /// The account.
+        account_id: AccountId,
+    },
+    /// Read a feed source and draft its new items.
+    FetchFeed {
+        /// The account.
+        account_id: AccountId,
+        /// The feed.
+        source_id: SourceId,
+    },
+    /// Apply the retention policy to the whole store.
+    Purge,
 }
 
 impl Task {
@@ -52,6 +98,10 @@ impl Task {
         match self {
             Task::Publish { .. } => queues::PUBLISH,
             Task::RefreshToken { .. } => queues::ACCOUNTS,
+            Task::Inbound { .. } | Task::Poll { .. } => queues::CONVERSATIONS,
+            Task::Snapshot { .. } => queues::INSIGHTS,
+            Task::FetchFeed { .. } => queues::SOURCES,
+            Task::Purge => queues::MAINTENANCE,
         }
     }
 
@@ -60,6 +110,23 @@ impl Task {
         match self {
             Task::Publish { .. } => "publish",
             Task::RefreshToken { .. } => "refresh_token",
+            Task::Inbound { .. } => "inbound",
+            Task::Poll { .. } => "poll",
+            Task::Snapshot { .. } => "snapshot",
+            Task::FetchFeed { .. } => "fetch_feed",
+            Task::Purge => "purge",
+        }
+    }
+
+    /// The account the task works for (`None` for store-wide work).
+    pub fn account_id(&self) -> Option<AccountId> {
+        match self {
+            Task::Publish { .. } | Task::Purge => None,
+            Task::RefreshToken { account_id }
+            | Task::Inbound { account_id, .. }
+            | Task::Poll { account_id }
+            | Task::Snapshot { account_id }
+            | Task::FetchFeed { account_id, .. } => Some(*account_id),
         }
     }
 
@@ -70,20 +137,30 @@ impl Task {
         match self {
             Task::Publish { draft_id } => format!("publish:{draft_id}"),
             Task::RefreshToken { account_id } => format!("refresh:{account_id}"),
+            Task::Inbound { account_id, event } => format!("inbound:{account_id}:{}", event.key()),
+            Task::Poll { account_id } => format!("poll:{account_id}"),
+            Task::Snapshot { account_id } => format!("snapshot:{account_id}"),
+            Task::FetchFeed { source_id, .. } => format!("feed:{source_id}"),
+            Task::Purge => "purge".to_owned(),
         }
     }
 
-    /// The job that runs the task for `account_id` at `run_at`.
-    pub fn to_job(&self, account_id: AccountId, run_at: DateTime<Utc>) -> Result<NewJob> {
+    /// The job that runs the task for `account_id` (the account whose
+    /// deletion removes the job; `None` for store-wide work) at `run_at`.
+    pub fn to_job(&self, account_id: Option<AccountId>, run_at: DateTime<Utc>) -> Result<NewJob> {
         let attempts = match self {
             Task::Publish { .. } => PUBLISH_ATTEMPTS,
-            Task::RefreshToken { .. } => REFRESH_ATTEMPTS,
+            Task::Inbound { .. } => INBOUND_ATTEMPTS,
+            _ => RECURRING_ATTEMPTS,
         };
-        Ok(NewJob::typed(self.queue(), self.kind(), self)?
-            .account(account_id)
+        let job = NewJob::typed(self.queue(), self.kind(), self)?
             .run_at(run_at)
             .dedup_key(self.dedup_key())
-            .max_attempts(attempts))
+            .max_attempts(attempts);
+        Ok(match account_id {
+            Some(a) => job.account(a),
+            None => job,
+        })
     }
 
     /// Reads the task of a job this pipeline enqueued.
@@ -167,6 +244,11 @@ impl Pipeline {
                 self.publish_step(&ctx, draft_id).await
             }
             Task::RefreshToken { account_id } => self.refresh_step(&ctx, account_id).await,
+            Task::Inbound { account_id, event } => self.inbound_step(&ctx, account_id, event).await,
+            Task::Poll { account_id } => self.poll_step(&ctx, account_id).await,
+            Task::Snapshot { account_id } => self.snapshot_step(&ctx, account_id).await,
+            Task::FetchFeed { source_id, .. } => self.feed_step(&ctx, source_id).await,
+            Task::Purge => self.purge_step(&ctx).await,
         }
     }
 
@@ -218,7 +300,7 @@ impl Pipeline {
         Ok(self
             .inner
             .store
-            .enqueue(task.to_job(account_id, run_at)?)
+            .enqueue(task.to_job(Some(account_id), run_at)?)
             .await?)
     }
 }

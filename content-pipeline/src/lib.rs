@@ -19,6 +19,9 @@
 //! - [What is guaranteed, and the window fencing cannot close](#what-is-guaranteed-and-the-window-fencing-cannot-close)
 //! - [Accounts and tokens](#accounts-and-tokens)
 //! - [Drafts, approval and schedule](#drafts-approval-and-schedule)
+//! - [Replies and mentions](#replies-and-mentions)
+//! - [Roles](#roles)
+//! - [Privacy](#privacy)
 //! - [Time](#time)
 //! - [Security notes](#security-notes)
 //!
@@ -71,11 +74,19 @@
 //! |---|---|---|
 //! | connect | [`Pipeline::start_connect`], [`Pipeline::finish_connect`] | OAuth with a signed, expiring, single-use state bound to the browser session |
 //! | write | [`Pipeline::create_draft`], [`Pipeline::generate_draft`] | checked against the network's text budget and the persona; long texts become reply chains |
+//! | gather | [`Pipeline::add_text_source`], [`Pipeline::add_url_source`], [`Pipeline::add_feed`], [`Pipeline::remix_source`] | pages fetched with an SSRF guard, main content extracted, feeds drafted item by item, once; see [`sources`] |
 //! | decide | [`Pipeline::approve`], [`Pipeline::reject`], [`Pipeline::edit`] | each decision records its [`Actor`] |
 //! | schedule | [`Pipeline::schedule`] with a [`When`] | explicit time, local time, now, or next free slot |
 //! | run | [`Worker`] (or [`Pipeline::process`] from your own queue loop) | claims jobs, keeps leases alive, publishes |
 //! | upkeep | [`Pipeline::schedule_due_refreshes`], [`Pipeline::resume_account`] | token refresh; work parked during re-authorization |
+//! | listen | [`Pipeline::receive_webhook`], [`Pipeline::schedule_polling`] | replies and mentions, verified, recorded once, answered by the worker |
+//! | moderate | [`Pipeline::moderate`], [`Pipeline::review_pending_replies`] | hide or show replies; Threads' pending-reply approvals |
 //! | leave | [`Pipeline::disconnect`] | tokens deleted at once, work cancelled |
+//! | voice | [`Pipeline::persona`], [`Pipeline::update_persona`] | the persona validated before it is stored |
+//! | privacy | [`Pipeline::export_account`], [`Pipeline::delete_account`], [`Pipeline::deletion_status`] | versioned JSON export without tokens; deletion leaves only a code and its status |
+//! | Meta's callbacks | [`Pipeline::handle_data_deletion`], [`Pipeline::handle_deauthorize`] | `signed_request` verified first; the JSON answer Meta expects |
+//! | retention | [`Pipeline::schedule_purges`], [`Pipeline::purge`] | [`RetentionSettings`](config::RetentionSettings) applied on a schedule |
+//! | measure | [`Pipeline::schedule_snapshots`], [`Pipeline::growth`], [`Pipeline::best_hours`], [`Pipeline::strategist_report`] | per-account snapshots within the API's call budget; see [`insights`] |
 //!
 //! Operations are plain async methods; nothing assumes the bundled worker.
 //! A host with its own scheduler claims from the [`JobQueue`](store_traits::JobQueue)
@@ -162,6 +173,48 @@
 //! split into a reply chain at sentence boundaries, every part checked before
 //! the first is stored; the parts publish in order, each exactly once.
 //!
+//! ## Replies and mentions
+//!
+//! A webhook delivery is verified over its raw bytes, matched to its
+//! account, and recorded in the store's inbox with its job in one
+//! transaction; polling (with webhooks off, or as the reconciler when they
+//! are on) goes through the same inbox, so a message is handled once
+//! whichever finds it. Triage (persona-core's rules first, the model when
+//! they are unsure) and limits outside the model (thread depth,
+//! back-and-forth with one author, the persona's caps per person, thread and
+//! day) decide; abuse and spam are hidden; an answer is drafted in the
+//! persona's voice with the thread as fenced data, checked by the reply
+//! guardrails, and goes out automatically only when nothing about it is
+//! risky (links, negative tone, names, money, health). Answers publish through
+//! the same exactly-once protocol, after a random delay, against the reply
+//! quota. See [`conversations`].
+//!
+//! ## Roles
+//!
+//! Every operation a person triggers takes an [`Actor`] (a person with a
+//! [`Role`] in an organisation, or the system) and checks it first against
+//! one small permission table, documented on [`Operation`]: owners may do
+//! everything, admins everything but delete an account, editors the draft
+//! work (write, edit, approve, reject, schedule), viewers nothing but read.
+//! A person acts only on accounts of their own organisation. A refusal is
+//! [`Error::Forbidden`] and writes nothing; what is allowed leaves an audit
+//! event naming the actor.
+//!
+//! ## Privacy
+//!
+//! [`Pipeline::export_account`] returns every record of an account as one
+//! versioned JSON document ([`AccountExportDocument`]), token metadata only.
+//! [`Pipeline::delete_account`] deletes the token first (nothing can act for
+//! the account from that moment, not even a job already claimed), then every
+//! record in every store in one transaction, and keeps only a deletion
+//! request: a confirmation code and its status, which
+//! [`Pipeline::deletion_status`] looks up. Meta's data-deletion and
+//! deauthorize callbacks are library calls that verify the `signed_request`
+//! before anything else. The retention purge
+//! ([`RetentionSettings`](config::RetentionSettings): audit events and
+//! technical records after 90 days, inactive accounts after 12 months,
+//! conversations kept unless configured) runs as a recurring job.
+//!
 //! ## Time
 //!
 //! Every decision reads the [`Clock`](store_traits::Clock) and every wait goes
@@ -184,21 +237,27 @@
 mod accounts;
 mod actor;
 pub mod config;
+pub mod conversations;
 mod drafts;
 mod error;
 mod events;
+pub mod insights;
 mod jobs;
 pub mod network;
 mod pipeline;
+mod privacy;
 mod probe;
 mod publish;
+mod roles;
 pub mod schedule;
+pub mod sources;
 mod time;
 mod worker;
 
 pub use accounts::{ConnectRequest, ConnectStart, Connected};
 pub use actor::{Actor, Role};
 pub use config::PipelineConfig;
+pub use conversations::{PendingReview, WebhookReceipt};
 pub use drafts::{Candidate, Drafted, GenerateRequest, NewDraft, PersonaDocument};
 pub use error::{BoxError, Error, Result};
 pub use events::Event;
@@ -206,12 +265,17 @@ pub use jobs::{JobOutcome, Task, queues};
 #[cfg(feature = "threads")]
 pub use network::ThreadsPublisher;
 pub use network::{
-    AccountAuth, Callback, Connector, ContainerId, ContainerStatus, FailureClass, IssuedToken,
-    NetworkError, PastPostData, PostContent, PostId, Profile, PublishedPost, Publisher,
-    PublishingLimits, TokenFacts,
+    AccountAuth, Callback, Connector, ContainerId, ContainerStatus, Engagement, FailureClass,
+    InboundEvent, InboundKind, InboundPost, IssuedToken, Moderation, NetworkError, PastPostData,
+    PostContent, PostId, Profile, PublishedPost, Publisher, PublishingLimits, TokenFacts,
 };
+pub use network::{Breakdown, Insights, UsageHint};
 pub use pipeline::{Pipeline, PipelineBuilder};
+pub use privacy::{
+    AccountExportDocument, DeletionReceipt, EXPORT_FORMAT, EXPORT_VERSION, RetentionReport,
+};
 pub use probe::{Probe, Step};
+pub use roles::{Denial, Forbidden, Operation};
 pub use schedule::When;
 pub use time::{ManualSleeper, Sleeper, TokioSleeper};
 pub use worker::{Worker, WorkerConfig, WorkerReport};

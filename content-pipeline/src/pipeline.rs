@@ -9,6 +9,8 @@ use store_traits::{
     SystemClock, TokenRecord,
 };
 use token_crypto::oauth_state::OAuthStateSigner;
+use token_crypto::signed_request::SignedRequestVerifier;
+use token_crypto::webhook::WebhookVerifier;
 use token_crypto::{KeyMaterial, Keyring};
 use tokio::sync::broadcast;
 
@@ -17,8 +19,10 @@ use crate::config::PipelineConfig;
 use crate::drafts::PersonaDocument;
 use crate::error::{Error, Result};
 use crate::events::Event;
-use crate::network::{AccountAuth, Connector, Publisher};
+use crate::network::{AccountAuth, Connector, Engagement, Insights, Publisher};
 use crate::probe::{Probe, Step};
+use crate::roles::Operation;
+use crate::sources::{RemixTemplates, SourceFetcher};
 use crate::time::{ManualSleeper, Sleeper, TokioSleeper};
 
 /// The engine: connect accounts, write and approve drafts, schedule and
@@ -38,6 +42,11 @@ pub(crate) struct Inner {
     pub(crate) llm: Arc<dyn LlmProvider>,
     pub(crate) publisher: Arc<dyn Publisher>,
     pub(crate) connector: Option<Arc<dyn Connector>>,
+    pub(crate) engagement: Option<Arc<dyn Engagement>>,
+    pub(crate) insights: Option<Arc<dyn Insights>>,
+    pub(crate) webhooks: Option<WebhookVerifier>,
+    pub(crate) signed_requests: Option<SignedRequestVerifier>,
+    pub(crate) deletion_status_url: Option<url::Url>,
     pub(crate) keyring: Arc<Keyring>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) sleeper: Arc<dyn Sleeper>,
@@ -46,6 +55,8 @@ pub(crate) struct Inner {
     pub(crate) prompts: PromptEngine,
     pub(crate) probe: Option<Arc<dyn Probe>>,
     pub(crate) events: broadcast::Sender<Event>,
+    pub(crate) fetcher: SourceFetcher,
+    pub(crate) remix_templates: RemixTemplates,
 }
 
 impl fmt::Debug for Pipeline {
@@ -122,6 +133,25 @@ impl Inner {
         if let Some(probe) = &self.probe {
             probe.at(step, subject);
         }
+    }
+
+    /// Checks that `actor` may do `operation` on the account (the role
+    /// first, before anything is read, then the organisation) and returns
+    /// the account. A refusal writes nothing.
+    pub(crate) async fn authorize(
+        &self,
+        actor: &Actor,
+        operation: Operation,
+        account_id: AccountId,
+    ) -> Result<Account> {
+        actor.ensure(operation)?;
+        let account = self
+            .store
+            .get_account(account_id)
+            .await?
+            .ok_or_else(|| store_traits::Error::not_found(RecordKind::Account, account_id))?;
+        actor.ensure_on(operation, &account)?;
+        Ok(account)
     }
 
     /// The account, which must be active.
@@ -207,6 +237,12 @@ pub struct PipelineBuilder {
     llm: Option<Arc<dyn LlmProvider>>,
     publisher: Option<Arc<dyn Publisher>>,
     connector: Option<Arc<dyn Connector>>,
+    engagement: Option<Arc<dyn Engagement>>,
+    insights: Option<Arc<dyn Insights>>,
+    webhooks: Option<WebhookVerifier>,
+    signed_requests: Option<SignedRequestVerifier>,
+    meta_app_secrets: Vec<secrecy::SecretString>,
+    deletion_status_url: Option<String>,
     keyring: Option<Arc<Keyring>>,
     clock: Option<Arc<dyn Clock>>,
     sleeper: Option<Arc<dyn Sleeper>>,
@@ -215,6 +251,8 @@ pub struct PipelineBuilder {
     state_ttl: Option<chrono::TimeDelta>,
     prompts: Option<PromptEngine>,
     probe: Option<Arc<dyn Probe>>,
+    fetcher: Option<SourceFetcher>,
+    remix_templates: Option<RemixTemplates>,
 }
 
 impl fmt::Debug for PipelineBuilder {
@@ -255,9 +293,36 @@ impl PipelineBuilder {
         self
     }
 
-    /// Both sides from one value (e.g. [`ThreadsPublisher`](crate::ThreadsPublisher)).
-    pub fn network<N: Publisher + Connector + 'static>(self, network: Arc<N>) -> Self {
-        self.publisher(network.clone()).connector(network)
+    /// The conversation side of the network (replies, mentions, moderation).
+    pub fn engagement(mut self, engagement: Arc<dyn Engagement>) -> Self {
+        self.engagement = Some(engagement);
+        self
+    }
+
+    /// The metrics side of the network (account and post figures, audience
+    /// demographics). Needed by insights snapshots.
+    pub fn insights(mut self, insights: Arc<dyn Insights>) -> Self {
+        self.insights = Some(insights);
+        self
+    }
+
+    /// Verifies webhook deliveries (`X-Hub-Signature-256` with the app secret,
+    /// several during a rotation). Needed by
+    /// [`receive_webhook`](Pipeline::receive_webhook).
+    pub fn webhook_verifier(mut self, verifier: WebhookVerifier) -> Self {
+        self.webhooks = Some(verifier);
+        self
+    }
+
+    /// Every side from one value (e.g. [`ThreadsPublisher`](crate::ThreadsPublisher)).
+    pub fn network<N: Publisher + Connector + Engagement + Insights + 'static>(
+        self,
+        network: Arc<N>,
+    ) -> Self {
+        self.publisher(network.clone())
+            .connector(network.clone())
+            .engagement(network.clone())
+            .insights(network)
     }
 
     /// The keyring that seals tokens.
@@ -311,9 +376,59 @@ impl PipelineBuilder {
         self
     }
 
+    /// The fetcher for URL sources and feeds (default: one built from
+    /// [`SourcePolicy::fetch`](crate::config::SourcePolicy::fetch), with the
+    /// system resolver and the address guard on). Give your own to use
+    /// another resolver, to trust one internal address, or, in tests, to
+    /// reach local servers.
+    pub fn source_fetcher(mut self, fetcher: SourceFetcher) -> Self {
+        self.fetcher = Some(fetcher);
+        self
+    }
+
+    /// The named remix templates (default: [`RemixTemplates::new`], the
+    /// built-in ones).
+    pub fn remix_templates(mut self, templates: RemixTemplates) -> Self {
+        self.remix_templates = Some(templates);
+        self
+    }
+
     /// A probe called at each step of the publishing protocol.
     pub fn probe(mut self, probe: Arc<dyn Probe>) -> Self {
         self.probe = Some(probe);
+        self
+    }
+
+    /// Verifies Meta's `signed_request` values (the data-deletion and
+    /// deauthorize callbacks). Needed by
+    /// [`handle_data_deletion`](Pipeline::handle_data_deletion) and
+    /// [`handle_deauthorize`](Pipeline::handle_deauthorize). Replaces
+    /// [`meta_app_secrets`](Self::meta_app_secrets).
+    pub fn signed_requests(mut self, verifier: SignedRequestVerifier) -> Self {
+        self.signed_requests = Some(verifier);
+        self
+    }
+
+    /// The app secrets Meta signs its callbacks with (the current one first,
+    /// the previous one too during a rotation), verified on the pipeline's
+    /// clock with the default window (issued at most 1 hour ago, at most 5
+    /// minutes ahead). Shorthand for [`signed_requests`](Self::signed_requests).
+    pub fn meta_app_secrets<I>(mut self, secrets: I) -> Self
+    where
+        I: IntoIterator<Item = secrecy::SecretString>,
+    {
+        self.meta_app_secrets = secrets.into_iter().collect();
+        self
+    }
+
+    /// The page where a person sees the status of a deletion, answered to
+    /// Meta's data-deletion callback with the confirmation code added as the
+    /// `code` query parameter (`https://app.example/deletion` →
+    /// `https://app.example/deletion?code=<code>`). Serve it with
+    /// [`deletion_status`](Pipeline::deletion_status). Needed by
+    /// [`handle_data_deletion`](Pipeline::handle_data_deletion).
+    pub fn deletion_status_url(mut self, url: impl Into<String>) -> Self {
+        self.deletion_status_url = Some(url.into());
         self
     }
 
@@ -333,15 +448,41 @@ impl PipelineBuilder {
                 None => signer,
             }
         });
+        let signed_requests = match (self.signed_requests, self.meta_app_secrets.is_empty()) {
+            (Some(verifier), _) => Some(verifier),
+            (None, true) => None,
+            (None, false) => Some(
+                SignedRequestVerifier::with_secrets(self.meta_app_secrets, clock.clone())
+                    .map_err(|e| Error::Config(format!("Meta app secrets: {e}")))?,
+            ),
+        };
+        let deletion_status_url = self
+            .deletion_status_url
+            .map(|u| {
+                url::Url::parse(&u)
+                    .map_err(|e| Error::Config(format!("the deletion status URL is invalid: {e}")))
+            })
+            .transpose()?;
         let limits = publisher.text_limits();
         let prompts = self.prompts.unwrap_or_default().with_limits(limits);
         let (events, _) = broadcast::channel(1024);
+        let fetcher = match self.fetcher {
+            Some(fetcher) => fetcher,
+            None => SourceFetcher::builder()
+                .policy(self.config.sources.fetch.clone())
+                .build()?,
+        };
         Ok(Pipeline {
             inner: Arc::new(Inner {
                 store,
                 llm,
                 publisher,
                 connector: self.connector,
+                engagement: self.engagement,
+                insights: self.insights,
+                webhooks: self.webhooks,
+                signed_requests,
+                deletion_status_url,
                 keyring,
                 clock,
                 sleeper,
@@ -350,6 +491,8 @@ impl PipelineBuilder {
                 prompts,
                 probe: self.probe,
                 events,
+                fetcher,
+                remix_templates: self.remix_templates.unwrap_or_default(),
             }),
         })
     }

@@ -25,11 +25,14 @@ pub enum Step {
     PublishRecorded,
     /// Everything is recorded; the job is about to be completed.
     Finished,
+    /// An answer to a reply or mention is stored as a draft; the message does
+    /// not point at it yet (subject: the message's post id).
+    AnswerDrafted,
 }
 
 impl Step {
     /// Every step, in order.
-    pub const ALL: [Step; 7] = [
+    pub const ALL: [Step; 8] = [
         Step::Claimed,
         Step::ContainerCreated,
         Step::ContainerRecorded,
@@ -37,6 +40,7 @@ impl Step {
         Step::AfterPublish,
         Step::PublishRecorded,
         Step::Finished,
+        Step::AnswerDrafted,
     ];
 
     /// The step's name (`"before_publish"`, ...).
@@ -49,6 +53,7 @@ impl Step {
             Step::AfterPublish => "after_publish",
             Step::PublishRecorded => "publish_recorded",
             Step::Finished => "finished",
+            Step::AnswerDrafted => "answer_drafted",
         }
     }
 

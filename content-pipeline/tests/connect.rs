@@ -61,7 +61,8 @@ async fn connecting_seals_the_token_bootstraps_the_persona_and_schedules_the_ref
         serde_json::from_value(personas[0].document.clone()).unwrap();
     assert!(doc.style.is_some() && !doc.examples.is_empty());
 
-    // One refresh job, at expiry minus the refresh window.
+    // One refresh job, at expiry minus the refresh window, and the recurring
+    // insights snapshot job.
     let jobs = h
         .store
         .list_jobs(&JobFilter {
@@ -70,10 +71,12 @@ async fn connecting_seals_the_token_bootstraps_the_persona_and_schedules_the_ref
         })
         .await
         .unwrap();
-    assert_eq!(jobs.len(), 1);
-    assert_eq!(jobs[0].kind, "refresh_token");
+    let kinds: Vec<&str> = jobs.iter().map(|j| j.kind.as_str()).collect();
+    assert_eq!(kinds.len(), 2, "{kinds:?}");
+    assert!(kinds.contains(&"snapshot"), "{kinds:?}");
+    let refresh = jobs.iter().find(|j| j.kind == "refresh_token").unwrap();
     assert_eq!(
-        jobs[0].run_at,
+        refresh.run_at,
         connected.token_expires_at - h.pipeline.config().refresh.window
     );
 

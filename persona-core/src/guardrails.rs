@@ -211,7 +211,9 @@ pub enum Violation {
     },
     /// Runs of spaces or blank lines.
     ExcessWhitespace,
-    /// Written in another language than the persona's.
+    /// Written in another language than the persona's (checked on texts of
+    /// 160 characters or more, words only: shorter ones are too easily
+    /// mistaken for a neighbouring language).
     WrongLanguage {
         /// The persona's language (ISO 639-3).
         expected: String,
@@ -431,9 +433,13 @@ pub struct Guardrails {
     ellipsis_ok: bool,
 }
 
-/// Shortest text on which a language mismatch is reported (detection on
-/// shorter text is unreliable).
-const LANGUAGE_MIN_CHARS: usize = 60;
+/// The confidence whatlang must have before a text is called another language.
+const LANGUAGE_MIN_CONFIDENCE: f64 = 0.9;
+/// Shortest text (its words alone, without handles, links and tags) on which
+/// a language mismatch is reported. Trigram detection on a sentence or two
+/// confuses neighbouring languages (an English reply naming a dish was read
+/// as Catalan), so short texts such as most replies are not checked.
+const LANGUAGE_MIN_CHARS: usize = 160;
 
 impl Guardrails {
     /// Guardrails for `persona` on a platform. Fails if the persona is
@@ -652,12 +658,24 @@ impl Guardrails {
                 max: max_links,
             });
         }
+        // Detection runs on the words alone: handles, links and tags are not
+        // language and skew short texts (a reply that opens with a handle).
+        let words: String = scan::tokens(text)
+            .filter(|t| matches!(t.kind, TokenKind::Plain))
+            .map(|t| t.text)
+            .collect::<Vec<_>>()
+            .join(" ");
         if self.language_check
-            && chars >= LANGUAGE_MIN_CHARS
-            && let Some(info) = whatlang::detect(text)
+            && words.chars().count() >= LANGUAGE_MIN_CHARS
+            && let Some(info) = whatlang::detect(&words)
         {
             let detected = info.lang().code();
-            if info.is_reliable() && detected != self.persona.language {
+            // Short texts are easily mistaken for a neighbour language; flag
+            // only a confident detection.
+            if info.is_reliable()
+                && info.confidence() >= LANGUAGE_MIN_CONFIDENCE
+                && detected != self.persona.language
+            {
                 out.push(Violation::WrongLanguage {
                     expected: self.persona.language.clone(),
                     detected: detected.to_owned(),
@@ -1212,7 +1230,14 @@ mod tests {
     #[test]
     fn checks_language() {
         let g = rails(500);
-        let spanish = "El gobierno anunció hoy nuevas medidas para mejorar la educación pública en todo el país, según informaron fuentes oficiales.";
+        let spanish = "El gobierno anunció hoy nuevas medidas para mejorar la educación pública en todo el país, según informaron fuentes oficiales. Las escuelas recibirán más recursos el próximo año escolar.";
+        assert!(spanish.chars().count() >= LANGUAGE_MIN_CHARS);
+        // A short English reply that names a dish is not another language.
+        assert!(
+            g.check_post("@weekend_baker good question! focaccia deserves a proper answer, so i'll cover it in a follow-up post.")
+                .iter()
+                .all(|v| !matches!(v, Violation::WrongLanguage { .. }))
+        );
         assert!(g.check_post(spanish).iter().any(|v| matches!(
             v,
             Violation::WrongLanguage { expected, .. } if expected == "eng"

@@ -111,6 +111,14 @@ const ABUSE: &[&str] = &[
     "ugly",
     "retard",
     "go to hell",
+    "fraud",
+    "liar",
+    "liars",
+    "make you regret",
+    "you will regret",
+    "you'll regret",
+    "i will find you",
+    "watch your back",
 ];
 const SPAM: &[&str] = &[
     "follow me",
@@ -148,6 +156,12 @@ const SPAM: &[&str] = &[
     "cash app",
     "visit my",
     "subscribe to my",
+    "promote your",
+    "our service",
+    "get verified",
+    "click here",
+    "win an",
+    "free iphone",
 ];
 const COMPLAINT: &[&str] = &[
     "doesn't work",
@@ -276,8 +290,21 @@ pub fn classify(comment: &str) -> Classification {
             _ => {}
         }
     }
+    // Bare domains ("growth.example") carry promotion as well as full links.
+    let bare_domains = text
+        .split_whitespace()
+        .filter(|w| !w.contains("://") && !w.starts_with("www."))
+        .filter(|w| looks_like_domain(w))
+        .count();
+    let promo = usize::from(
+        bare_domains > 0
+            && ["visit", "check", "get", "buy", "free", "win"]
+                .iter()
+                .any(|w| normalized.contains(&format!(" {w} "))),
+    ) * 2;
     let abuse = hits(&normalized, ABUSE);
     let spam = hits(&normalized, SPAM)
+        + promo
         + usize::from(links >= 3) * 2
         + usize::from(mentions >= 4) * 2
         + usize::from(links >= 1 && words.len() <= 4);
@@ -320,6 +347,21 @@ pub fn classify(comment: &str) -> Classification {
         confidence: 0.4,
         method: Method::Rules,
     }
+}
+
+/// `shop.example`, `threads-verify.example`: letters, a dot, an alphabetic ending.
+fn looks_like_domain(word: &str) -> bool {
+    let w = word.trim_matches(|c: char| !c.is_alphanumeric());
+    let Some((head, tld)) = w.rsplit_once('.') else {
+        return false;
+    };
+    !head.is_empty()
+        && head
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+        && head.chars().any(char::is_alphabetic)
+        && (2..=24).contains(&tld.len())
+        && tld.chars().all(|c| c.is_ascii_alphabetic())
 }
 
 /// The system prompt for model triage.

@@ -1,5 +1,7 @@
-//! Content sources, text or URLs that drafts are made from: [`Source`] and
-//! [`SourceStore`].
+//! Content sources, text, URLs or feeds that drafts are made from: [`Source`]
+//! and [`SourceStore`].
+
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -8,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::ids::{AccountId, SourceId};
 
-/// Content sources (pasted text, fetched pages).
+/// Content sources (pasted text, fetched pages, feeds and their items).
 #[async_trait]
 pub trait SourceStore: Send + Sync {
     /// Stores a new source. [`Error::AlreadyExists`](crate::Error::AlreadyExists) if the id is taken.
@@ -38,6 +40,9 @@ str_enum! {
         Text => "text",
         /// A web page fetched by URL.
         Url => "url",
+        /// An RSS or Atom feed, read again and again; each new item becomes a
+        /// source of its own (with `feed_id` naming the feed).
+        Feed => "feed",
     }
 }
 
@@ -60,9 +65,10 @@ pub struct Source {
     pub id: SourceId,
     /// The account it belongs to.
     pub account_id: AccountId,
-    /// Text or URL.
+    /// Text, URL or feed.
     pub kind: SourceKind,
-    /// The URL, for [`SourceKind::Url`].
+    /// The URL, for [`SourceKind::Url`] and [`SourceKind::Feed`] (and a feed
+    /// item's link).
     pub url: Option<String>,
     /// Page or note title.
     pub title: Option<String>,
@@ -72,8 +78,20 @@ pub struct Source {
     pub summary: Option<String>,
     /// Processing state.
     pub status: SourceStatus,
-    /// Why processing failed.
+    /// Why processing failed (or, for a feed item, why it was not drafted).
     pub error: Option<String>,
+    /// The feed this source is an item of.
+    #[serde(default)]
+    pub feed_id: Option<SourceId>,
+    /// The feed item's identity inside its feed (its id, else its link), so
+    /// an item read again is recognised.
+    #[serde(default)]
+    pub item_key: Option<String>,
+    /// What extraction found besides title and text: byline, canonical URL,
+    /// OpenGraph (`og:*`) and Twitter card (`twitter:*`) values, the final
+    /// URL after redirects, an error code. Text values only, never secrets.
+    #[serde(default)]
+    pub metadata: BTreeMap<String, String>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -93,6 +111,9 @@ impl Source {
             summary: None,
             status: SourceStatus::Ready,
             error: None,
+            feed_id: None,
+            item_key: None,
+            metadata: BTreeMap::new(),
             created_at: now,
             updated_at: now,
         }
@@ -110,8 +131,19 @@ impl Source {
             summary: None,
             status: SourceStatus::Pending,
             error: None,
+            feed_id: None,
+            item_key: None,
+            metadata: BTreeMap::new(),
             created_at: now,
             updated_at: now,
+        }
+    }
+
+    /// A pending feed source for a feed URL that still has to be read.
+    pub fn feed(account_id: AccountId, url: impl Into<String>, now: DateTime<Utc>) -> Self {
+        Self {
+            kind: SourceKind::Feed,
+            ..Self::url(account_id, url, now)
         }
     }
 }

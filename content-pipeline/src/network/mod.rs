@@ -1,21 +1,26 @@
-//! The network side, as two platform-neutral traits.
+//! The network side, as platform-neutral traits.
 //!
 //! * [`Publisher`]: what publishing needs (containers, their status, publish,
 //!   reconciliation lookups, delete, publishing limits, the text budget).
 //! * [`Connector`]: what connecting an account needs (the consent dialog,
 //!   token exchanges and refresh, token facts, profile, past posts).
+//! * [`Engagement`]: replies, mentions and moderation.
+//! * [`Insights`]: what measuring needs (account figures over a range,
+//!   follower demographics, per-post figures, the call-budget hint).
 //!
 //! The pipeline's state machine sees only these traits and the neutral types
 //! below, never a Threads type, so other networks that share the container
 //! protocol (Instagram) or not (Facebook Pages, X) plug in as new
-//! implementations. [`ThreadsPublisher`](crate::ThreadsPublisher) implements both
-//! for Meta Threads.
+//! implementations. [`ThreadsPublisher`] implements them all for Meta
+//! Threads.
 //!
 //! Failures are [`NetworkError`]s with a [`FailureClass`] the state machine
 //! acts on: retry later, reconcile (the outcome is unknown), recreate the
 //! container, re-authorize the account, or give up.
 
 mod connector;
+mod engagement;
+mod insights;
 mod publisher;
 #[cfg(feature = "threads")]
 mod threads;
@@ -30,6 +35,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::BoxError;
 
 pub use connector::{Callback, Connector, IssuedToken, PastPostData, Profile, TokenFacts};
+pub use engagement::{Engagement, InboundEvent, InboundKind, InboundPost, Moderation};
+pub use insights::{Breakdown, Insights, UsageHint, metric};
 pub use publisher::{ContainerStatus, PostContent, PublishedPost, Publisher, PublishingLimits};
 #[cfg(feature = "threads")]
 pub use threads::ThreadsPublisher;

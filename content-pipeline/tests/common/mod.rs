@@ -99,8 +99,11 @@ impl Harness {
             .network(threads.clone())
             .keyring(keyring.clone())
             .oauth_state_key(KeyMaterial::generate().expect("state key"))
+            .webhook_verifier(token_crypto::webhook::WebhookVerifier::new(
+                secrecy::SecretString::from(app.secret.expose_secret().to_owned()),
+            ))
             .manual_clock(clock.clone())
-            .config(config)
+            .config(config.clone())
             .build()
             .expect("pipeline");
         Harness {
@@ -127,7 +130,7 @@ impl Harness {
             .keyring(self.keyring.clone())
             .clock(self.clock.clone())
             .sleeper(Arc::new(content_pipeline::TokioSleeper))
-            .config(self.config)
+            .config(self.config.clone())
             .build()
             .expect("pipeline")
     }
@@ -140,7 +143,7 @@ impl Harness {
             .network(self.threads.clone())
             .keyring(self.keyring.clone())
             .manual_clock(self.clock.clone())
-            .config(self.config)
+            .config(self.config.clone())
             .probe(probe)
             .build()
             .expect("pipeline")
@@ -286,5 +289,72 @@ impl PgDatabase {
             .await;
             pool.close().await;
         }
+    }
+}
+
+/// A local HTTP endpoint for the emulator's webhook deliveries: answers the
+/// subscription handshake and hands each POST to `Pipeline::receive_webhook`.
+pub(crate) struct WebhookEndpoint {
+    pub(crate) url: String,
+    pub(crate) deliveries: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Harness {
+    /// Starts a webhook endpoint for the pipeline and subscribes the app to
+    /// `fields` (replies, mentions, publish, delete).
+    pub(crate) async fn webhooks(&self, fields: &[&str]) -> WebhookEndpoint {
+        use axum::extract::{Query, State};
+        use axum::http::{HeaderMap, StatusCode};
+        use axum::routing::get;
+        #[derive(Clone)]
+        struct Ctx {
+            pipeline: Pipeline,
+            deliveries: Arc<std::sync::atomic::AtomicUsize>,
+        }
+        async fn handshake(Query(q): Query<std::collections::HashMap<String, String>>) -> String {
+            q.get("hub.challenge").cloned().unwrap_or_default()
+        }
+        async fn receive(
+            State(ctx): State<Ctx>,
+            headers: HeaderMap,
+            body: axum::body::Bytes,
+        ) -> StatusCode {
+            ctx.deliveries
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let signature = headers
+                .get("x-hub-signature-256")
+                .and_then(|v| v.to_str().ok());
+            match ctx.pipeline.receive_webhook(signature, &body).await {
+                Ok(_) => StatusCode::OK,
+                Err(content_pipeline::Error::Webhook(_)) => StatusCode::UNAUTHORIZED,
+                Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            }
+        }
+        let deliveries = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let app = axum::Router::new()
+            .route("/webhook", get(handshake).post(receive))
+            .with_state(Ctx {
+                pipeline: self.pipeline.clone(),
+                deliveries: deliveries.clone(),
+            });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}/webhook", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        self.emu
+            .admin()
+            .subscribe_webhooks(threads_emulator::WebhookSpec {
+                app_id: self.app.id.clone(),
+                callback_url: url.clone(),
+                verify_token: secrecy::SecretString::from("verify-me".to_owned()),
+                fields: fields.iter().map(|f| (*f).to_owned()).collect(),
+                app_secret: None,
+            })
+            .await
+            .expect("subscribe");
+        WebhookEndpoint { url, deliveries }
     }
 }

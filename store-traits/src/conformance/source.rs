@@ -37,6 +37,22 @@ pub async fn sources(store: &Arc<dyn Store>, clock: &ManualClock) {
         Some(s2.clone()),
         "update_source must replace the stored source"
     );
+    // A feed and one of its items keep their links and metadata.
+    let feed = Source::feed(a.id, "https://example.com/feed.xml", clock.now());
+    let mut item = Source::url(a.id, "https://example.com/item-1", clock.now());
+    item.feed_id = Some(feed.id);
+    item.item_key = Some("urn:example:item-1".into());
+    item.metadata.insert("og:title".into(), "Item one".into());
+    store.insert_source(&feed).await.unwrap();
+    store.insert_source(&item).await.unwrap();
+    assert_eq!(store.get_source(feed.id).await.unwrap(), Some(feed.clone()));
+    assert_eq!(
+        store.get_source(item.id).await.unwrap(),
+        Some(item.clone()),
+        "a feed item must keep its feed, key and metadata"
+    );
+    assert!(store.delete_source(feed.id).await.unwrap());
+    assert!(store.delete_source(item.id).await.unwrap());
     let mut ghost = s2.clone();
     ghost.id = SourceId::new();
     assert!(

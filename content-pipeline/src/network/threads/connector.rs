@@ -1,4 +1,4 @@
-//! [`Connector`] for Meta Threads.
+//! [`Connector`](crate::Connector) for Meta Threads.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -22,6 +22,7 @@ impl Connector for ThreadsPublisher {
             Scope::ContentPublish,
             Scope::ReadReplies,
             Scope::ManageReplies,
+            Scope::ManageMentions,
             Scope::ManageInsights,
         ]
         .iter()

@@ -1,10 +1,13 @@
 //! [`ThreadsPublisher`]: the network traits for Meta Threads, on `threads-api`.
 //!
 //! One file per trait: [`Publisher`](super::Publisher) in `publisher.rs`,
-//! [`Connector`](super::Connector) in `connector.rs`; the type, its
+//! [`Connector`](super::Connector) in `connector.rs`,
+//! [`Insights`](super::Insights) in `insights.rs`; the type, its
 //! construction and the error classification here.
 
 mod connector;
+mod engagement;
+mod insights;
 mod publisher;
 
 use std::sync::Arc;
@@ -16,7 +19,8 @@ use threads_api::{AccessToken, AccountClient, AppCredentials, ThreadsClient};
 
 use super::{AccountAuth, FailureClass, NetworkError};
 
-/// Meta Threads as a [`Publisher`] and a [`Connector`].
+/// Meta Threads as a [`Publisher`](super::Publisher), a
+/// [`Connector`](super::Connector) and an [`Engagement`](super::Engagement).
 ///
 /// Built on a [`ThreadsClient`] (one per process: it holds the connection
 /// pool; point it at the emulator with its builder's base URLs). Each call
@@ -47,7 +51,7 @@ impl ThreadsPublisher {
     }
 
     /// Adds the app's credentials and its registered redirect URI, for the
-    /// [`Connector`] half.
+    /// [`Connector`](super::Connector) half.
     pub fn with_app(mut self, app: AppCredentials, redirect_uri: impl Into<String>) -> Self {
         self.oauth = Some(Arc::new(self.client.oauth(app, redirect_uri)));
         self

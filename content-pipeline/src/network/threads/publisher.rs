@@ -1,4 +1,4 @@
-//! [`Publisher`] for Meta Threads.
+//! [`Publisher`](crate::Publisher) for Meta Threads.
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
