@@ -3,7 +3,11 @@
 //! crash themselves at each step of the protocol. Pass: the emulator's ledger
 //! shows exactly one publish per post, none missing, and the database agrees.
 //! Also: a frozen worker (SIGSTOP past its lease, SIGCONT after another took
-//! over) makes no write and no publish call.
+//! over) makes no write and no publish call; and a conversation run: people
+//! reply to the accounts' posts, polling finds the replies, the workers draft
+//! and send answers while being SIGKILLed and crashing themselves (also
+//! between drafting an answer and sending it). Pass: every reply is answered
+//! exactly once on the network.
 //!
 //! This file has its own `main` (`harness = false`). Without `CHAOS_CHILD` it
 //! is the coordinator; with it, one worker process (the coordinator starts
@@ -18,6 +22,10 @@
 //! Environment (all optional):
 //! - `CHAOS_POSTS` (default 150), `CHAOS_WORKERS` (3), `CHAOS_KILLS` (6),
 //!   `CHAOS_ACCOUNTS` (10): the size of the run;
+//! - `CHAOS_REPLIES` (60): replies to answer in the conversation run (its
+//!   accounts are at most 5, its kills `CHAOS_KILLS`, its self-crash rate
+//!   five times `CHAOS_CRASH_RATE`, so a short run crashes between drafting
+//!   and sending too);
 //! - `CHAOS_CRASH_RATE` (0.01): probability that a worker aborts itself at
 //!   each crash step (after claim, after container create, just before
 //!   publish, after the publish answer before it is recorded);
@@ -44,18 +52,20 @@ use secrecy::ExposeSecret;
 use store_traits::{DraftFilter, DraftState, DynStore, SystemClock};
 use threads_api::{AppCredentials, AppSecret, ThreadsClient};
 use threads_emulator::{
-    AppSpec, Emulator, Endpoint, FaultAction, FaultRule, Operation, RunningEmulator, UserSpec,
+    AppSpec, Emulator, Endpoint, FaultAction, FaultRule, Operation, PostAs, RunningEmulator,
+    UserSpec,
 };
 use token_crypto::{KeyMaterial, Keyring};
 
 const REDIRECT: &str = "https://chaos.example/callback";
 const CHILD: &str = "CHAOS_CHILD";
 const LEASE_MS: i64 = 3_000;
-const CRASH_STEPS: [Step; 4] = [
+const CRASH_STEPS: [Step; 5] = [
     Step::Claimed,
     Step::ContainerCreated,
     Step::BeforePublish,
     Step::AfterPublish,
+    Step::AnswerDrafted,
 ];
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -73,6 +83,7 @@ struct Settings {
     workers: usize,
     kills: usize,
     accounts: usize,
+    replies: usize,
     crash_rate: f64,
     faults: bool,
     seed: u64,
@@ -85,6 +96,7 @@ impl Settings {
             workers: env_or("CHAOS_WORKERS", 3),
             kills: env_or("CHAOS_KILLS", 6),
             accounts: env_or("CHAOS_ACCOUNTS", 10),
+            replies: env_or("CHAOS_REPLIES", 60),
             crash_rate: env_or("CHAOS_CRASH_RATE", 0.01),
             faults: env_or("CHAOS_FAULTS", 1u8) == 1,
             seed: env_or("CHAOS_SEED", 7),
@@ -233,6 +245,12 @@ fn config() -> PipelineConfig {
     config.publish.poll_initial = TimeDelta::milliseconds(200);
     config.publish.poll_max = TimeDelta::seconds(1);
     config.sync.max_posts = 10;
+    // The conversation run: answers go out at once, without a person, and
+    // polling comes round every half second.
+    config.approval.replies = ApprovalMode::Automatic;
+    config.conversations.reply_delay_min = TimeDelta::zero();
+    config.conversations.reply_delay_max = TimeDelta::zero();
+    config.conversations.poll_interval = TimeDelta::milliseconds(500);
     config
 }
 
@@ -359,9 +377,12 @@ fn collect_crashes(p: &mut WorkerProcess, crashes: &mut HashMap<String, usize>) 
     if let Some(mut e) = p.child.stderr.take() {
         let _ = std::io::Read::read_to_string(&mut e, &mut err);
     }
+    let verbose = std::env::var_os("CHAOS_VERBOSE").is_some();
     for line in err.lines() {
         if let Some(step) = line.strip_prefix("CRASH ") {
             *crashes.entry(step.trim().to_owned()).or_default() += 1;
+        } else if verbose {
+            eprintln!("worker: {line}");
         }
     }
     err
@@ -444,6 +465,81 @@ fn print_table(rows: &[Summary]) {
     println!();
 }
 
+/// How the coordinator runs worker processes.
+struct Supervision {
+    workers: usize,
+    crash_rate: f64,
+    kills: usize,
+    /// Mean pause between two kills.
+    interval_ms: u64,
+    deadline: Instant,
+    seed: u64,
+}
+
+impl Supervision {
+    /// Runs the workers, SIGKILLs `kills` of them at random moments spread
+    /// over the run and respawns whatever died (killed or self-crashed),
+    /// until `done`; then stops them all. Returns the kills made and the
+    /// self-crashes the workers reported, per step.
+    async fn until(
+        &self,
+        w: &World,
+        mut done: impl AsyncFnMut() -> Result<bool, BoxError>,
+    ) -> Result<(usize, HashMap<String, usize>), BoxError> {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(self.seed);
+        let mut procs: Vec<WorkerProcess> = Vec::new();
+        let mut spawned = 0usize;
+        for _ in 0..self.workers {
+            spawned += 1;
+            procs.push(spawn_worker(
+                w,
+                &format!("w{spawned}"),
+                self.crash_rate,
+                None,
+            )?);
+        }
+        let mut kills = 0usize;
+        let mut crashes: HashMap<String, usize> = HashMap::new();
+        let interval = self.interval_ms;
+        let outcome = loop {
+            match done().await {
+                Ok(true) => break Ok(()),
+                Ok(false) => {}
+                Err(e) => break Err(e),
+            }
+            if Instant::now() > self.deadline {
+                break Err("work unfinished at the deadline".into());
+            }
+            let pause = rng.random_range(interval / 2..=interval * 3 / 2);
+            tokio::time::sleep(Duration::from_millis(pause)).await;
+            // Respawn self-crashed workers.
+            for p in procs.iter_mut() {
+                if let Ok(Some(_)) = p.child.try_wait() {
+                    collect_crashes(p, &mut crashes);
+                    spawned += 1;
+                    *p = spawn_worker(w, &format!("w{spawned}"), self.crash_rate, None)?;
+                }
+            }
+            if kills < self.kills {
+                let victim = rng.random_range(0..procs.len());
+                let p = &mut procs[victim];
+                p.child.kill()?;
+                p.child.wait()?;
+                collect_crashes(p, &mut crashes);
+                kills += 1;
+                spawned += 1;
+                *p = spawn_worker(w, &format!("w{spawned}"), self.crash_rate, None)?;
+            }
+        };
+        for mut p in procs {
+            let _ = p.child.kill();
+            let _ = p.child.wait();
+            collect_crashes(&mut p, &mut crashes);
+        }
+        outcome.map(|()| (kills, crashes))
+    }
+}
+
 async fn chaos_run(backend: Backend, settings: &Settings) -> Result<Option<Summary>, BoxError> {
     let Some(location) = new_location(backend, "run").await? else {
         return Ok(None);
@@ -472,14 +568,7 @@ async fn chaos_run(backend: Backend, settings: &Settings) -> Result<Option<Summa
         }
         let accounts = connect_accounts(&w, settings.accounts).await?;
         // Refresh jobs are not due for weeks; only publishing matters here.
-        let mut rng = rand::rngs::StdRng::seed_from_u64(settings.seed);
         let started = Instant::now();
-        let mut procs: Vec<WorkerProcess> = Vec::new();
-        let mut spawned = 0usize;
-        for _ in 0..settings.workers {
-            spawned += 1;
-            procs.push(spawn_worker(&w, &format!("w{spawned}"), settings.crash_rate, None)?);
-        }
         // Create the posts while the workers already run (and are killed).
         let creator = {
             let pipeline = w.pipeline.clone();
@@ -503,50 +592,24 @@ async fn chaos_run(backend: Backend, settings: &Settings) -> Result<Option<Summa
                 Ok::<_, content_pipeline::Error>(())
             })
         };
-        // Kill workers at random moments, spread over the run (paced for about
-        // 200 posts a second), and respawn whatever died; until every post is
-        // done.
-        let mut kills = 0usize;
-        let mut crashes: HashMap<String, usize> = HashMap::new();
-        let deadline = Instant::now() + Duration::from_secs(60 + settings.posts as u64);
+        // Paced for about 200 posts a second.
         let interval = (settings.posts as u64 * 1_000 / (200 * settings.kills.max(1) as u64))
             .clamp(30, 1_000);
-        loop {
-            let remaining = unfinished(w.store.as_ref()).await?;
-            if !remaining && creator.is_finished() {
-                break;
-            }
-            if Instant::now() > deadline {
-                return Err("posts unfinished at the deadline".into());
-            }
-            let pause = rng.random_range(interval / 2..=interval * 3 / 2);
-            tokio::time::sleep(Duration::from_millis(pause)).await;
-            // Respawn self-crashed workers.
-            for p in procs.iter_mut() {
-                if let Ok(Some(_)) = p.child.try_wait() {
-                    collect_crashes(p, &mut crashes);
-                    spawned += 1;
-                    *p = spawn_worker(&w, &format!("w{spawned}"), settings.crash_rate, None)?;
-                }
-            }
-            if kills < settings.kills {
-                let victim = rng.random_range(0..procs.len());
-                let p = &mut procs[victim];
-                p.child.kill()?;
-                p.child.wait()?;
-                collect_crashes(p, &mut crashes);
-                kills += 1;
-                spawned += 1;
-                *p = spawn_worker(&w, &format!("w{spawned}"), settings.crash_rate, None)?;
-            }
-        }
+        let run = Supervision {
+            workers: settings.workers,
+            crash_rate: settings.crash_rate,
+            kills: settings.kills,
+            interval_ms: interval,
+            deadline: Instant::now() + Duration::from_secs(60 + settings.posts as u64),
+            seed: settings.seed,
+        };
+        let (kills, crashes) = run
+            .until(&w, async || {
+                Ok(!unfinished(w.store.as_ref()).await? && creator.is_finished())
+            })
+            .await?;
         creator.await??;
         let seconds = started.elapsed().as_secs_f64();
-        for mut p in procs {
-            let _ = p.child.kill();
-            let _ = p.child.wait();
-            collect_crashes(&mut p, &mut crashes);
-        }
         let summary = verify(&w, backend, settings, kills, crashes, seconds).await?;
         w.emu.shutdown().await;
         *cleanup_slot.lock().map_err(|_| "poisoned")? = w.location.cleanup;
@@ -616,6 +679,245 @@ async fn verify(
         s.missing += settings.posts.abs_diff(s.posts);
     }
     Ok(s)
+}
+
+/// Lets the account's persona answer without a person, with caps above the
+/// run's size.
+async fn answer_alone(w: &World, account: store_traits::AccountId) -> Result<(), BoxError> {
+    let mut record = w
+        .store
+        .list_personas(account)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or("no persona after connecting")?;
+    let mut doc: content_pipeline::PersonaDocument =
+        serde_json::from_value(record.document.clone())?;
+    let policy = &mut doc.persona.reply_policy;
+    policy.require_approval = false;
+    policy.max_per_thread = 999;
+    policy.max_per_user_per_day = 999;
+    policy.max_per_day = 999;
+    record.document = serde_json::to_value(&doc)?;
+    w.store.put_persona(&record).await?;
+    Ok(())
+}
+
+#[derive(Debug, Default)]
+struct ConversationSummary {
+    backend: &'static str,
+    replies: usize,
+    workers: usize,
+    kills: usize,
+    kills_wanted: usize,
+    crashes: HashMap<String, usize>,
+    answered_once: usize,
+    duplicates: usize,
+    unanswered: usize,
+    db_disagrees: usize,
+    seconds: f64,
+}
+
+impl ConversationSummary {
+    fn passed(&self) -> bool {
+        self.kills >= self.kills_wanted
+            && self.answered_once == self.replies
+            && self.duplicates == 0
+            && self.unanswered == 0
+            && self.db_disagrees == 0
+    }
+}
+
+/// Replies from people to the accounts' posts, found by polling and answered
+/// by worker processes that are SIGKILLed and crash themselves, also between
+/// drafting an answer and sending it.
+async fn conversation_run(
+    backend: Backend,
+    settings: &Settings,
+) -> Result<Option<ConversationSummary>, BoxError> {
+    let Some(location) = new_location(backend, "conversation").await? else {
+        return Ok(None);
+    };
+    let w = world(location, settings).await?;
+    let accounts = connect_accounts(&w, settings.accounts.clamp(1, 5)).await?;
+    for account in &accounts {
+        answer_alone(&w, *account).await?;
+    }
+    // One post per account, published in this process.
+    let actor = Actor::person("chaos", Role::Editor);
+    for (i, account) in accounts.iter().enumerate() {
+        let d = w
+            .pipeline
+            .create_draft(
+                NewDraft::post(
+                    *account,
+                    format!("Post {i}: what should I bake next weekend?"),
+                ),
+                &actor,
+            )
+            .await?;
+        if d.draft.state != DraftState::Approved {
+            w.pipeline.approve(d.draft.id, &actor).await?;
+        }
+        w.pipeline.schedule(d.draft.id, When::Now, &actor).await?;
+    }
+    let mut config = WorkerConfig::named("setup");
+    config.poll_interval = TimeDelta::milliseconds(20);
+    Worker::new(w.pipeline.clone(), config).drain().await?;
+    let roots: Vec<String> = w
+        .store
+        .list_drafts(&DraftFilter::default())
+        .await?
+        .into_iter()
+        .filter_map(|d| d.provider.media_id)
+        .collect();
+    if roots.len() != accounts.len() {
+        return Err(format!("{} of {} root posts published", roots.len(), accounts.len()).into());
+    }
+    if settings.faults {
+        let p = 0.02;
+        w.emu.admin().set_faults(vec![
+            FaultRule::always(Endpoint::Publish, FaultAction::CommitThenDrop).with_probability(p),
+            FaultRule::transient(Endpoint::Publish, 2).with_probability(p),
+            FaultRule::transient(Endpoint::CreateContainer, 1).with_probability(p),
+        ]);
+    }
+    // Each reply by its own person (a person's turns in one thread are capped).
+    let admin = w.emu.admin();
+    let mut questions = Vec::with_capacity(settings.replies);
+    for i in 0..settings.replies {
+        let fan = admin.create_user(UserSpec {
+            username: format!("fan{i}"),
+            ..UserSpec::default()
+        })?;
+        let id = admin.post_as(PostAs {
+            author: fan.id,
+            text: Some(format!("how long do you proof a rye loaf, question {i}?")),
+            reply_to: Some(roots[i % roots.len()].clone()),
+            ..PostAs::default()
+        })?;
+        questions.push(id);
+    }
+    for account in &accounts {
+        w.pipeline.schedule_polling(*account).await?;
+    }
+    let started = Instant::now();
+    let answer_drafts = async || -> Result<Vec<store_traits::Draft>, BoxError> {
+        Ok(w.store
+            .list_drafts(&DraftFilter::default())
+            .await?
+            .into_iter()
+            .filter(|d| d.kind == store_traits::DraftKind::Reply)
+            .collect())
+    };
+    let run = Supervision {
+        workers: settings.workers,
+        crash_rate: (settings.crash_rate * 5.0).min(0.5),
+        kills: settings.kills,
+        interval_ms: (settings.replies as u64 * 1_000 / (40 * settings.kills.max(1) as u64))
+            .clamp(30, 1_000),
+        deadline: Instant::now() + Duration::from_secs(120 + settings.replies as u64),
+        seed: settings.seed,
+    };
+    let outcome = run
+        .until(&w, async || {
+            let drafts = answer_drafts().await?;
+            Ok(drafts.len() >= questions.len()
+                && drafts.iter().all(|d| {
+                    matches!(
+                        d.state,
+                        DraftState::Published | DraftState::Failed | DraftState::Unconfirmed
+                    )
+                }))
+        })
+        .await;
+    let (kills, crashes) = match outcome {
+        Ok(done) => done,
+        Err(e) => {
+            let mut states: HashMap<String, usize> = HashMap::new();
+            for d in answer_drafts().await? {
+                *states.entry(d.state.to_string()).or_default() += 1;
+            }
+            return Err(format!(
+                "{e}: {} questions, answer drafts by state {states:?}",
+                questions.len()
+            )
+            .into());
+        }
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    // The network's view: published answers per question.
+    let mut answers: HashMap<String, Vec<String>> = HashMap::new();
+    for e in w.emu.admin().ledger() {
+        if e.operation == Operation::Publish
+            && e.succeeded()
+            && let (Some(to), Some(id)) = (e.reply_to, e.result_id)
+        {
+            answers.entry(to).or_default().push(id);
+        }
+    }
+    let drafts = answer_drafts().await?;
+    let mut s = ConversationSummary {
+        backend: backend.name(),
+        replies: questions.len(),
+        workers: settings.workers,
+        kills,
+        kills_wanted: settings.kills,
+        crashes,
+        seconds,
+        ..ConversationSummary::default()
+    };
+    for q in &questions {
+        let live = answers.get(q).map(Vec::as_slice).unwrap_or_default();
+        match live.len() {
+            0 => s.unanswered += 1,
+            1 => s.answered_once += 1,
+            n => s.duplicates += n - 1,
+        }
+        let ours: Vec<_> = drafts
+            .iter()
+            .filter(|d| d.reply_to_id.as_deref() == Some(q.as_str()))
+            .collect();
+        let agrees = ours.len() == 1
+            && ours[0].state == DraftState::Published
+            && ours[0].provider.media_id.as_ref() == live.first();
+        if !agrees {
+            s.db_disagrees += 1;
+        }
+    }
+    w.emu.shutdown().await;
+    if let Some(cleanup) = w.location.cleanup {
+        tokio::task::spawn_blocking(cleanup).await?;
+    }
+    Ok(Some(s))
+}
+
+fn print_conversation_table(rows: &[ConversationSummary]) {
+    println!(
+        "| backend | replies | workers | SIGKILLs | self-crashes (claimed/answer drafted/container/before publish/after publish) | answered once | duplicates | unanswered | db disagrees | seconds |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for r in rows {
+        let c = |s: Step| r.crashes.get(s.as_str()).copied().unwrap_or(0);
+        println!(
+            "| {} | {} | {} | {} | {}/{}/{}/{}/{} | {} | {} | {} | {} | {:.1} |",
+            r.backend,
+            r.replies,
+            r.workers,
+            r.kills,
+            c(Step::Claimed),
+            c(Step::AnswerDrafted),
+            c(Step::ContainerCreated),
+            c(Step::BeforePublish),
+            c(Step::AfterPublish),
+            r.answered_once,
+            r.duplicates,
+            r.unanswered,
+            r.db_disagrees,
+            r.seconds,
+        );
+    }
+    println!();
 }
 
 /// The frozen worker: it stops itself right after recording a container,
@@ -832,10 +1134,11 @@ fn main() -> ExitCode {
             _ => None,
         })
         .collect();
-    println!("running {} tests", backends.len() * 2);
+    println!("running {} tests", backends.len() * 3);
     println!("chaos settings: {settings:?}");
     let (mut passed, mut failed) = (0, 0);
     let mut rows = Vec::new();
+    let mut conversation_rows = Vec::new();
     for backend in &backends {
         let name = format!("chaos_{}", backend.name());
         match runtime.block_on(chaos_run(*backend, &settings)) {
@@ -846,6 +1149,23 @@ fn main() -> ExitCode {
                     println!("{summary:?}");
                 }
                 rows.push(summary);
+                if ok { passed += 1 } else { failed += 1 }
+            }
+            Ok(None) => println!("test {name} ... ignored (backend unavailable)"),
+            Err(e) => {
+                println!("test {name} ... FAILED: {e}");
+                failed += 1;
+            }
+        }
+        let name = format!("conversations_{}", backend.name());
+        match runtime.block_on(conversation_run(*backend, &settings)) {
+            Ok(Some(summary)) => {
+                let ok = summary.passed();
+                println!("test {name} ... {}", if ok { "ok" } else { "FAILED" });
+                if !ok {
+                    println!("{summary:?}");
+                }
+                conversation_rows.push(summary);
                 if ok { passed += 1 } else { failed += 1 }
             }
             Ok(None) => println!("test {name} ... ignored (backend unavailable)"),
@@ -868,6 +1188,7 @@ fn main() -> ExitCode {
         }
     }
     print_table(&rows);
+    print_conversation_table(&conversation_rows);
     let verdict = if failed == 0 { "ok" } else { "FAILED" };
     println!(
         "test result: {verdict}. {passed} passed; {failed} failed; 0 ignored; 0 measured; 0 filtered out"

@@ -186,8 +186,7 @@ async fn the_same_event_delivered_a_thousand_times_is_answered_once() {
     let post = publish_post(&h, account.id, "Proofing baskets: cane or linen? Tell me.").await;
     let fan = fan(&h, "linen_person");
     let reply = reply_as(&h, &fan, &post, "Linen, every time. Thanks for the tip!");
-    // Capture the signed delivery by letting the emulator send it to a
-    // recording endpoint... simpler: sign the same body ourselves.
+    // The delivery Meta would send for that reply, signed with the app secret.
     let body = serde_json::json!({
         "app_id": h.app.id,
         "topic": "moderate",

@@ -197,8 +197,22 @@ impl Pipeline {
             self.touch_conversation(&conversation, message.created_at)
                 .await?;
         }
-        if message.reply_draft_id.is_some() || message.hidden {
-            // Answered or hidden before: a redelivery or a re-run.
+        if message.hidden {
+            return Ok(JobOutcome::Done);
+        }
+        // An answer an earlier run drafted (that run may have stopped anywhere
+        // after storing it: a redelivery, or a re-run after a crash): carry it
+        // on from where it is instead of deciding again.
+        let draft_id = message
+            .reply_draft_id
+            .unwrap_or_else(|| reply_draft_id(&message));
+        if let Some(draft) = self.inner.store.get_draft(draft_id).await? {
+            self.carry_answer(account, &conversation, message, draft, &[])
+                .await?;
+            return Ok(JobOutcome::Done);
+        }
+        if message.reply_draft_id.is_some() {
+            // Its answer is gone (deleted by a person or by retention).
             return Ok(JobOutcome::Done);
         }
         if conversation.state == ConversationState::Ignored {
@@ -442,7 +456,7 @@ impl Pipeline {
         &self,
         account: &Account,
         conversation: &Conversation,
-        mut message: Message,
+        message: Message,
         kind: InboundKind,
         doc: &PersonaDocument,
         persona_id: Option<PersonaId>,
@@ -477,32 +491,67 @@ impl Pipeline {
                 }
             }
         };
+        self.carry_answer(account, conversation, message, draft, &risk)
+            .await
+    }
+
+    /// Takes a stored answer draft the rest of the way, from wherever it is:
+    /// links it to the message, submits it, and schedules it when it was
+    /// approved automatically. Every step checks the draft's state first, so
+    /// a run that stopped anywhere (a crash, a lost lease) is finished by the
+    /// next run of the same message, and a finished answer is left alone.
+    async fn carry_answer(
+        &self,
+        account: &Account,
+        conversation: &Conversation,
+        mut message: Message,
+        mut draft: Draft,
+        risk: &[RiskFlag],
+    ) -> Result<()> {
         self.inner
             .probe(crate::probe::Step::AnswerDrafted, &message.provider_id);
-        message.reply_draft_id = Some(draft.id);
-        store.update_message(&message).await?;
-        if draft.state != DraftState::Draft {
-            return Ok(());
+        let system = Actor::system();
+        if message.reply_draft_id != Some(draft.id) {
+            message.reply_draft_id = Some(draft.id);
+            self.inner.store.update_message(&message).await?;
         }
-        let submitted = self.submit(draft.id, &Actor::system()).await?;
-        self.inner
-            .record(
-                &Actor::system(),
-                Event::ReplyDrafted {
-                    account_id: account.id,
-                    conversation_id: conversation.id,
-                    draft_id: draft.id,
-                    author: message.author_username.clone(),
-                    risk: risk.iter().map(|r| r.as_str().to_owned()).collect(),
-                    automatic: submitted.state == DraftState::Approved,
-                },
-            )
-            .await?;
-        if submitted.state == DraftState::Approved {
-            let at = decide::answer_time(self.inner.now(), &self.inner.config.conversations);
-            self.schedule(draft.id, When::At { at }, &Actor::system())
+        if draft.state == DraftState::Draft {
+            draft = self.submit(draft.id, &system).await?;
+            self.inner
+                .record(
+                    &system,
+                    Event::ReplyDrafted {
+                        account_id: account.id,
+                        conversation_id: conversation.id,
+                        draft_id: draft.id,
+                        author: message.author_username.clone(),
+                        risk: risk.iter().map(|r| r.as_str().to_owned()).collect(),
+                        automatic: draft.state == DraftState::Approved,
+                    },
+                )
                 .await?;
-            info!(draft = %draft.id, at = %at, "answer scheduled");
+        }
+        let approved_by_system = draft.decisions.iter().any(|d| {
+            d.kind == store_traits::DecisionKind::Approved && d.actor == system.audit_name()
+        });
+        match draft.state {
+            DraftState::Approved if approved_by_system => {
+                let at = decide::answer_time(self.inner.now(), &self.inner.config.conversations);
+                self.schedule(draft.id, When::At { at }, &system).await?;
+                info!(draft = %draft.id, at = %at, "answer scheduled");
+            }
+            DraftState::Scheduled => {
+                // A run that stopped right after scheduling may not have
+                // queued the publish job; queuing it again is a no-op.
+                let at = draft.scheduled_at.unwrap_or_else(|| self.inner.now());
+                self.enqueue(
+                    crate::jobs::Task::Publish { draft_id: draft.id },
+                    account.id,
+                    at,
+                )
+                .await?;
+            }
+            _ => {}
         }
         Ok(())
     }
