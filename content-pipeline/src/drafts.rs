@@ -350,6 +350,7 @@ impl Pipeline {
         if new.text.trim().is_empty() && new.media.is_empty() {
             return Err(Error::InvalidInput("a draft needs text or media".into()));
         }
+        crate::media::check_attachments(&new.media)?;
         if matches!(new.kind, DraftKind::Reply | DraftKind::Quote) && new.target.is_none() {
             return Err(Error::InvalidInput(format!(
                 "a {} needs the id of the post it answers or quotes",

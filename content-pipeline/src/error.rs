@@ -168,6 +168,34 @@ pub enum Error {
     #[error("invalid input: {0}")]
     InvalidInput(String),
 
+    /// An attachment of a draft was refused: by the checks made when a draft
+    /// is created ([`check_attachments`](crate::media::check_attachments)),
+    /// or by the [`MediaLifecycle`](crate::MediaLifecycle) before a
+    /// container is created. Retryable when the rejection is
+    /// [`Transient`](crate::media::Permanence::Transient).
+    #[error("media {position} ({url}) refused: {source}")]
+    MediaRejected {
+        /// Which attachment, from 1.
+        position: usize,
+        /// Its URL, without query string, fragment or credentials.
+        url: String,
+        /// The rule, the measured value and the limit.
+        #[source]
+        source: Box<crate::media::MediaRejection>,
+    },
+
+    /// The [`MediaLifecycle`](crate::MediaLifecycle) could not delete media
+    /// (an account's media during [`Pipeline::delete_account`](crate::Pipeline::delete_account)).
+    /// Counted as retryable: deleting again is harmless and finishes the work.
+    #[error("media {operation}: {source}")]
+    Media {
+        /// What was being done (`"delete account media"`).
+        operation: &'static str,
+        /// The media side's error.
+        #[source]
+        source: BoxError,
+    },
+
     /// The worker lost its lease: another worker owns the job now, so this one
     /// stops without writing or calling out.
     #[error("lease lost on job {0}; another worker took over")]
@@ -192,6 +220,8 @@ impl Error {
             Self::Network { source, .. } => source.class().is_retryable(),
             Self::Llm(e) => e.is_retryable(),
             Self::Source(e) => e.is_retryable(),
+            Self::MediaRejected { source, .. } => !source.is_permanent(),
+            Self::Media { .. } => true,
             _ => false,
         }
     }

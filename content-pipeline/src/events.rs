@@ -123,6 +123,48 @@ pub enum Event {
         /// Why.
         reason: String,
     },
+    /// An attachment of a draft was refused before a container was created
+    /// (see [`MediaLifecycle`](crate::MediaLifecycle)); the draft failed.
+    MediaRejected {
+        /// The draft.
+        draft_id: DraftId,
+        /// The account.
+        account_id: AccountId,
+        /// Which attachment, from 1.
+        position: usize,
+        /// Its URL, without query string, fragment or credentials.
+        url: String,
+        /// The rule (`image.width`, `video.fast_start`, `url.status`, ...).
+        rule: String,
+        /// What was measured.
+        measured: String,
+        /// What the rule allows.
+        limit: String,
+        /// `false` when the check kept failing for a reason that could have
+        /// passed (the URL did not answer) until the publishing deadline.
+        permanent: bool,
+    },
+    /// The media of a published post went through the cleanup policy of
+    /// the [`MediaLifecycle`](crate::MediaLifecycle).
+    MediaCleanedUp {
+        /// The draft.
+        draft_id: DraftId,
+        /// The account.
+        account_id: AccountId,
+        /// Attachments whose stored copy was deleted.
+        deleted: usize,
+        /// Attachments kept, as configured.
+        kept: usize,
+        /// Attachments at URLs the media side does not store.
+        not_stored: usize,
+        /// Attachments left alone because another draft of the account,
+        /// not published yet, carries the same URL (query string aside).
+        in_use: usize,
+        /// Attachments whose cleanup failed, one line each (`2: ...`), or
+        /// one line saying why none was cleaned up; the post is live all
+        /// the same.
+        errors: Vec<String>,
+    },
     /// A reply or mention was left unanswered.
     ReplySkipped {
         /// The account.
@@ -295,6 +337,8 @@ impl Event {
             Self::Published { .. } => "draft.published",
             Self::ContainerReplaced { .. } => "publish.container_replaced",
             Self::QuotaDeferred { .. } => "publish.quota_deferred",
+            Self::MediaRejected { .. } => "publish.media_rejected",
+            Self::MediaCleanedUp { .. } => "publish.media_cleaned_up",
             Self::ReplySkipped { .. } => "reply.skipped",
             Self::ReplyHidden { .. } => "reply.hidden",
             Self::ReplyDrafted { .. } => "reply.drafted",
@@ -329,6 +373,8 @@ impl Event {
             | Self::Published { account_id, .. }
             | Self::ContainerReplaced { account_id, .. }
             | Self::QuotaDeferred { account_id, .. }
+            | Self::MediaRejected { account_id, .. }
+            | Self::MediaCleanedUp { account_id, .. }
             | Self::ReplySkipped { account_id, .. }
             | Self::ReplyHidden { account_id, .. }
             | Self::ReplyDrafted { account_id, .. }
@@ -351,6 +397,8 @@ impl Event {
             | Self::Published { draft_id, .. }
             | Self::ContainerReplaced { draft_id, .. }
             | Self::QuotaDeferred { draft_id, .. }
+            | Self::MediaRejected { draft_id, .. }
+            | Self::MediaCleanedUp { draft_id, .. }
             | Self::ReplyDrafted { draft_id, .. }
             | Self::DraftCreated { draft_id, .. } => Some(draft_id.to_string()),
             Self::ReplySkipped {

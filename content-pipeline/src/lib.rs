@@ -77,6 +77,7 @@
 //! | gather | [`Pipeline::add_text_source`], [`Pipeline::add_url_source`], [`Pipeline::add_feed`], [`Pipeline::remix_source`] | pages fetched with an SSRF guard, main content extracted, feeds drafted item by item, once; see [`sources`] |
 //! | decide | [`Pipeline::approve`], [`Pipeline::reject`], [`Pipeline::edit`] | each decision records its [`Actor`] |
 //! | schedule | [`Pipeline::schedule`] with a [`When`] | explicit time, local time, now, or next free slot |
+//! | media | [`PipelineBuilder::media`] with a [`MediaLifecycle`] | each attachment checked before a container is created (rule, measured value, limit), cleaned up once the post is live, deleted with the account; see [`media`] |
 //! | run | [`Worker`] (or [`Pipeline::process`] from your own queue loop) | claims jobs, keeps leases alive, publishes |
 //! | upkeep | [`Pipeline::schedule_due_refreshes`], [`Pipeline::resume_account`] | token refresh; work parked during re-authorization |
 //! | listen | [`Pipeline::receive_webhook`], [`Pipeline::schedule_polling`] | replies and mentions, verified, recorded once, answered by the worker |
@@ -243,11 +244,13 @@ mod error;
 mod events;
 pub mod insights;
 mod jobs;
+pub mod media;
 pub mod network;
 mod pipeline;
 mod privacy;
 mod probe;
 mod publish;
+mod review;
 mod roles;
 pub mod schedule;
 pub mod sources;
@@ -262,6 +265,7 @@ pub use drafts::{Candidate, Drafted, GenerateRequest, NewDraft, PersonaDocument}
 pub use error::{BoxError, Error, Result};
 pub use events::Event;
 pub use jobs::{JobOutcome, Task, queues};
+pub use media::{MediaCleanup, MediaLifecycle, MediaRejection, Permanence};
 #[cfg(feature = "threads")]
 pub use network::ThreadsPublisher;
 pub use network::{
@@ -275,6 +279,7 @@ pub use privacy::{
     AccountExportDocument, DeletionReceipt, EXPORT_FORMAT, EXPORT_VERSION, RetentionReport,
 };
 pub use probe::{Probe, Step};
+pub use review::{REVIEW_STATES, ReplyContext, ReviewItem, ReviewQueue, TextCheck};
 pub use roles::{Denial, Forbidden, Operation};
 pub use schedule::When;
 pub use time::{ManualSleeper, Sleeper, TokioSleeper};

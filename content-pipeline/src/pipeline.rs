@@ -19,6 +19,7 @@ use crate::config::PipelineConfig;
 use crate::drafts::PersonaDocument;
 use crate::error::{Error, Result};
 use crate::events::Event;
+use crate::media::MediaLifecycle;
 use crate::network::{AccountAuth, Connector, Engagement, Insights, Publisher};
 use crate::probe::{Probe, Step};
 use crate::roles::Operation;
@@ -57,6 +58,7 @@ pub(crate) struct Inner {
     pub(crate) events: broadcast::Sender<Event>,
     pub(crate) fetcher: SourceFetcher,
     pub(crate) remix_templates: RemixTemplates,
+    pub(crate) media: Option<Arc<dyn MediaLifecycle>>,
 }
 
 impl fmt::Debug for Pipeline {
@@ -66,6 +68,7 @@ impl fmt::Debug for Pipeline {
             .field("llm", &self.inner.llm)
             .field("publisher", &self.inner.publisher)
             .field("connector", &self.inner.connector.is_some())
+            .field("media", &self.inner.media)
             .field("keyring", &self.inner.keyring)
             .field("config", &self.inner.config)
             .finish_non_exhaustive()
@@ -253,6 +256,7 @@ pub struct PipelineBuilder {
     probe: Option<Arc<dyn Probe>>,
     fetcher: Option<SourceFetcher>,
     remix_templates: Option<RemixTemplates>,
+    media: Option<Arc<dyn MediaLifecycle>>,
 }
 
 impl fmt::Debug for PipelineBuilder {
@@ -262,6 +266,7 @@ impl fmt::Debug for PipelineBuilder {
             .field("llm", &self.llm.is_some())
             .field("publisher", &self.publisher.is_some())
             .field("connector", &self.connector.is_some())
+            .field("media", &self.media.is_some())
             .field("keyring", &self.keyring.is_some())
             .field("config", &self.config)
             .finish_non_exhaustive()
@@ -393,6 +398,15 @@ impl PipelineBuilder {
         self
     }
 
+    /// The media side (optional): checks each attachment before a container
+    /// is created, cleans up once the post is live, and deletes an
+    /// account's media with its data; see [`MediaLifecycle`]. Without it,
+    /// media URLs go to the network unchecked and nothing is cleaned up.
+    pub fn media(mut self, media: Arc<dyn MediaLifecycle>) -> Self {
+        self.media = Some(media);
+        self
+    }
+
     /// A probe called at each step of the publishing protocol.
     pub fn probe(mut self, probe: Arc<dyn Probe>) -> Self {
         self.probe = Some(probe);
@@ -493,6 +507,7 @@ impl PipelineBuilder {
                 events,
                 fetcher,
                 remix_templates: self.remix_templates.unwrap_or_default(),
+                media: self.media,
             }),
         })
     }

@@ -375,3 +375,71 @@ async fn disconnect_deletes_the_token_and_stops_publishing_at_once() {
             .any(|e| e.action == "account.disconnected" && e.actor == "user:owner")
     );
 }
+
+#[tokio::test]
+async fn publishing_limits_are_read_without_the_optional_scopes() {
+    use content_pipeline::network::{AccountAuth, Publisher};
+    use threads_emulator::{TokenSpec, UserSpec};
+
+    let h = Harness::new().await;
+    let admin = h.emu.admin();
+    let user = admin
+        .create_user(UserSpec {
+            username: "no_delete_scope".into(),
+            ..UserSpec::default()
+        })
+        .expect("user");
+    let scoped = |scopes: &[&str]| {
+        let minted = admin
+            .mint_token(TokenSpec {
+                app_id: h.app.id.clone(),
+                user_id: user.id.clone(),
+                scopes: Some(scopes.iter().map(|s| (*s).to_owned()).collect()),
+                long_lived: true,
+                issued_at: None,
+            })
+            .expect("token");
+        AccountAuth::new(
+            user.id.clone(),
+            std::sync::Arc::new(minted.access_token.clone()),
+        )
+    };
+
+    // Without `threads_delete`: the post and reply quotas are still read.
+    let limits = h
+        .threads
+        .publishing_limits(&scoped(&[
+            "threads_basic",
+            "threads_content_publish",
+            "threads_manage_replies",
+        ]))
+        .await
+        .expect("limits without threads_delete");
+    assert_eq!(limits.posts, Some(250));
+    assert_eq!(limits.replies, Some(1000));
+    assert_eq!(limits.deletes, None);
+
+    // Only the publishing scope: the post quota alone.
+    let limits = h
+        .threads
+        .publishing_limits(&scoped(&["threads_basic", "threads_content_publish"]))
+        .await
+        .expect("limits with the publishing scope only");
+    assert_eq!(
+        (limits.posts, limits.replies, limits.deletes),
+        (Some(250), None, None)
+    );
+
+    // Every scope: all three.
+    let limits = h
+        .threads
+        .publishing_limits(&scoped(&[
+            "threads_basic",
+            "threads_content_publish",
+            "threads_manage_replies",
+            "threads_delete",
+        ]))
+        .await
+        .expect("limits");
+    assert_eq!(limits.deletes, Some(100));
+}

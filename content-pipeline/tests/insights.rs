@@ -299,6 +299,15 @@ async fn ninety_days_of_snapshots_answer_the_dashboard() {
         .await
         .expect("snapshot now");
     assert!(!same_instant.account_metrics && same_instant.demographics == 4);
+    // Within the same second (the API counts in whole seconds): no range
+    // either, and no refusal from the client's `since < until` check.
+    h.advance(TimeDelta::milliseconds(400));
+    let same_second = h
+        .pipeline
+        .snapshot_now(account)
+        .await
+        .expect("a snapshot in the same second is not an error");
+    assert!(!same_second.account_metrics && same_second.demographics == 4);
 
     // Engagement rate per post: every post measured; the newest agree with
     // the emulator's figures read at the same instant.

@@ -707,3 +707,38 @@ async fn cursor_of(e: &common::Env, n: usize) -> String {
         .expect("after")
         .to_owned()
 }
+
+#[tokio::test]
+async fn a_follower_count_set_by_the_admin_shows_in_insights() {
+    let e = env().await;
+    let followers = |v: &serde_json::Value| v["data"][0]["total_value"]["value"].as_u64();
+    let (s, v) = e
+        .get("/me/threads_insights", &[("metric", "followers_count")])
+        .await;
+    assert_eq!((s, followers(&v)), (200, Some(500)), "{v}");
+
+    e.admin().set_followers("alice", 1_250).expect("set");
+    let (s, v) = e
+        .get("/me/threads_insights", &[("metric", "followers_count")])
+        .await;
+    assert_eq!((s, followers(&v)), (200, Some(1_250)), "{v}");
+    let (s, v) = e
+        .get(
+            "/me/threads_insights",
+            &[("metric", "follower_demographics"), ("breakdown", "age")],
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let total: u64 = v["data"][0]["total_value"]["breakdowns"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["value"].as_u64().expect("value"))
+        .sum();
+    // Each of the seven age ranges is rounded down.
+    assert!(
+        (1_250 - 7..=1_250).contains(&total),
+        "the demographics share out the new count: {total}"
+    );
+    assert!(e.admin().set_followers("nobody_here", 1).is_err());
+}

@@ -342,3 +342,44 @@ async fn mentions() {
     assert_eq!(ids(&v), vec![m1]);
     assert!(v["data"][0].get("owner").is_none(), "{v}");
 }
+
+#[tokio::test]
+async fn posts_can_be_recreated_with_their_old_id() {
+    let e = env().await;
+    e.user("bob", 10);
+    let old = "17841499999999000";
+    let id = e
+        .admin()
+        .post_as(PostAs {
+            author: "bob".into(),
+            text: Some("from an earlier run".into()),
+            id: Some(old.into()),
+            at: Some(1_767_225_600),
+            ..Default::default()
+        })
+        .expect("recreated");
+    assert_eq!(id, old);
+    let (s, v) = e
+        .get(&format!("/{old}"), &[("fields", "id,text,timestamp")])
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["text"], "from an earlier run");
+    assert_eq!(v["timestamp"], "2026-01-01T00:00:00+0000");
+
+    // The id is taken now; ids made later stay above it.
+    let again = e.admin().post_as(PostAs {
+        author: "bob".into(),
+        text: Some("twice".into()),
+        id: Some(old.into()),
+        ..Default::default()
+    });
+    assert!(again.is_err(), "a taken id is refused");
+    let bad = e.admin().post_as(PostAs {
+        author: "bob".into(),
+        id: Some("not-a-number".into()),
+        ..Default::default()
+    });
+    assert!(bad.is_err(), "a non-numeric id is refused");
+    let next = e.publish_text("new post").await;
+    assert!(next.parse::<u64>().expect("numeric") > old.parse::<u64>().expect("numeric"));
+}

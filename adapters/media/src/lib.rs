@@ -16,6 +16,11 @@
 //! * probes the URL Meta will fetch (status, content type, length);
 //! * cleans up after publishing, and deletes an account's media with its data.
 //!
+//! With the `pipeline` feature, `PipelineMedia` plugs a store into a
+//! content-pipeline `Pipeline` (`PipelineBuilder::media`), which then
+//! preflights every attachment before a container is created, cleans up
+//! after publishing and deletes an account's media with its data.
+//!
 //! * [Quick start](#quick-start)
 //! * [Backends and URLs](#backends-and-urls)
 //! * [Preflight](#preflight)
@@ -133,6 +138,8 @@ mod image;
 mod key;
 pub mod limits;
 mod media_type;
+#[cfg(feature = "pipeline")]
+mod pipeline;
 mod preflight;
 mod probe;
 mod rules;
@@ -149,6 +156,8 @@ pub use image::{ImageFacts, preflight_image, preflight_image_bytes};
 pub use key::MediaKey;
 pub use limits::{ImageLimits, Limits, VideoLimits};
 pub use media_type::{MediaKind, MediaType};
+#[cfg(feature = "pipeline")]
+pub use pipeline::PipelineMedia;
 pub use preflight::{MediaFacts, preflight};
 pub use probe::{ProbeMethod, ProbeOptions, ProbeReport, Prober, probe_url};
 pub use rules::{Limit, Measure, PreflightError, Rule};

@@ -191,3 +191,41 @@ async fn public_urls_and_account_deletion() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(store.delete_older_than(Duration::ZERO).await.unwrap(), 1);
 }
+
+/// `PipelineMedia` on presigned URLs: the key is found in the signed URL,
+/// the stored copy is checked, the signed URL is probed (S3 signs it for
+/// `GET`, so the probe's ranged `GET` is what answers), and the cleanup
+/// deletes the object.
+#[cfg(feature = "pipeline")]
+#[tokio::test]
+async fn pipeline_media_on_presigned_urls() {
+    use content_pipeline::{MediaCleanup, MediaLifecycle};
+
+    let Some(server) = server() else { return };
+    bucket(&server, "pipeline").await;
+    let media = threads_media::PipelineMedia::new(presigned(&server, "pipeline")).unwrap();
+    let account = store_traits::Account::new("17841400000000001", "ana", chrono::Utc::now());
+
+    let good = media.put(account.id, png(800, 600)).await.unwrap();
+    let item = threads_media::PipelineMedia::attachment(&good, None);
+    assert!(item.url.contains("X-Amz-Signature="), "presigned");
+    media.preflight(&account, &item).await.unwrap();
+
+    let tall = media.put(account.id, png(320, 3300)).await.unwrap();
+    let refused = media
+        .preflight(
+            &account,
+            &threads_media::PipelineMedia::attachment(&tall, None),
+        )
+        .await
+        .expect_err("too tall");
+    assert_eq!(refused.rule, "image.aspect_ratio");
+    assert!(refused.is_permanent());
+
+    assert_eq!(
+        media.after_publish(&account, &item).await.unwrap(),
+        MediaCleanup::Deleted
+    );
+    assert!(media.store().stat(&good.key).await.is_err());
+    assert_eq!(media.delete_account(&account).await.unwrap(), 1);
+}

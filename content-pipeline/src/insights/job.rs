@@ -185,7 +185,9 @@ impl Pipeline {
             skipped: Vec::new(),
         };
 
-        let account_figures = if since < now {
+        // Whole seconds, as the network counts: two snapshots within one
+        // second have no range between them to ask about.
+        let account_figures = if since.timestamp() < now.timestamp() {
             match insights.account_metrics(&auth, since, now).await {
                 Ok(m) => Some(m),
                 Err(e) => return Ok(Measured::Failed(e)),

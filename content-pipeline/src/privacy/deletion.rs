@@ -1,5 +1,5 @@
-//! Deleting an account: token first, then every record, leaving a minimal
-//! deletion request with a confirmation code.
+//! Deleting an account: token first, then its stored media, then every
+//! record, leaving a minimal deletion request with a confirmation code.
 
 use std::collections::BTreeMap;
 
@@ -37,6 +37,10 @@ pub struct DeletionReceipt {
     /// Messages written by the account in other accounts' conversations
     /// whose text and author were removed.
     pub messages_redacted: u64,
+    /// Media objects deleted by the [`MediaLifecycle`](crate::MediaLifecycle);
+    /// `None` when the pipeline has none (media stored elsewhere is the
+    /// host's to delete).
+    pub media_deleted: Option<u64>,
     /// The status page for the code, when
     /// [`deletion_status_url`](crate::PipelineBuilder::deletion_status_url)
     /// is set.
@@ -69,7 +73,9 @@ impl Pipeline {
     ///
     /// In this order: a deletion request is stored (in progress, with a new
     /// confirmation code); the token is deleted; the account is marked
-    /// disconnected (no work runs for it from here on); messages the account
+    /// disconnected (no work runs for it from here on); with a
+    /// [`MediaLifecycle`](crate::MediaLifecycle), every media object stored
+    /// for the account is deleted; messages the account
     /// wrote in other accounts' conversations lose their text and author;
     /// then the store deletes every record naming the account in one
     /// transaction (account, token, personas, sources, drafts, publish
@@ -84,6 +90,15 @@ impl Pipeline {
     /// If a step fails, the request is marked
     /// [`Failed`](DeletionStatus::Failed) and the error returned; the token
     /// is already gone by then, so calling again finishes the work.
+    ///
+    /// A failure to delete the media is such a step
+    /// ([`Error::Media`], retryable): it blocks completion. The media goes
+    /// before the records on purpose: while the account record exists the
+    /// same call can be made again, whereas media left behind by a deletion
+    /// reported complete would have no record left to find it by, and a
+    /// status page would call the deletion complete while the account's
+    /// pictures are still served. The receipt of a completed deletion says
+    /// how many objects went ([`DeletionReceipt::media_deleted`]).
     pub async fn delete_account(
         &self,
         account_id: AccountId,
@@ -131,7 +146,7 @@ impl Pipeline {
         let mut request = DeletionRequest::new(account.id, code.as_str(), origin, self.inner.now());
         request.status = DeletionStatus::InProgress;
         store.create_deletion_request(&request).await?;
-        let (report, messages_redacted) = match self.erase(&account).await {
+        let (report, messages_redacted, media_deleted) = match self.erase(&account).await {
             Ok(done) => done,
             Err(e) => {
                 request.status = DeletionStatus::Failed;
@@ -168,7 +183,7 @@ impl Pipeline {
                 },
             )
             .await?;
-        info!(request = %stored.id, origin = origin.as_str(), records, "account deleted");
+        info!(request = %stored.id, origin = origin.as_str(), records, media = ?media_deleted, "account deleted");
         Ok(DeletionReceipt {
             account_id: account.id,
             request_id: stored.id,
@@ -177,12 +192,13 @@ impl Pipeline {
             status: stored.status,
             deleted: report.deleted,
             messages_redacted,
+            media_deleted,
         })
     }
 
-    /// The deletion itself: token, status, other accounts' messages, then
-    /// every record in one store transaction.
-    async fn erase(&self, account: &Account) -> Result<(DeletionReport, u64)> {
+    /// The deletion itself: token, status, media, other accounts' messages,
+    /// then every record in one store transaction.
+    async fn erase(&self, account: &Account) -> Result<(DeletionReport, u64, Option<u64>)> {
         let store = &self.inner.store;
         // Tokens first: nothing can act for the account from here on.
         let token_deleted = store.delete_token(account.id).await?;
@@ -193,12 +209,28 @@ impl Pipeline {
             current.updated_at = self.inner.now();
             store.update_account(&current).await?;
         }
+        // Media before records: a failure leaves the account record, so
+        // calling again can finish the work.
+        let media_deleted = match &self.inner.media {
+            Some(media) => {
+                Some(
+                    media
+                        .delete_account(account)
+                        .await
+                        .map_err(|source| Error::Media {
+                            operation: "delete account media",
+                            source,
+                        })?,
+                )
+            }
+            None => None,
+        };
         let redacted = self.forget_as_author(account).await?;
         let mut report = store.delete_account_data(account.id).await?;
         if token_deleted {
             *report.deleted.entry(RecordKind::Token).or_default() += 1;
         }
-        Ok((report, redacted))
+        Ok((report, redacted, media_deleted))
     }
 
     /// Removes the text and author of messages the account wrote in other

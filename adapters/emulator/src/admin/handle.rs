@@ -333,7 +333,16 @@ impl Admin {
         {
             return Err(Error::Admin(format!("unknown post {q}")));
         }
-        let id = w.new_id();
+        let id = match parse(&spec.id)? {
+            Some(id) => {
+                if w.posts.contains_key(&id) || w.containers.contains_key(&id) {
+                    return Err(Error::Admin(format!("id {id} is taken")));
+                }
+                w.next_id = w.next_id.max(id.saturating_add(1));
+                id
+            }
+            None => w.new_id(),
+        };
         let ts = spec.at.unwrap_or_else(|| w.now());
         w.posts.insert(
             id,
@@ -355,6 +364,18 @@ impl Admin {
         drop(w);
         self.shared.wake_webhooks();
         Ok(id.to_string())
+    }
+
+    /// Sets a user's follower count (user id or username), e.g. to let an account grow
+    /// between two insights readings: `followers_count`, `follower_demographics` (shared
+    /// out over the same keys) and the views of the user's posts follow the new count.
+    pub fn set_followers(&self, user: &str, followers: u64) -> Result<(), Error> {
+        let mut w = self.shared.lock();
+        let id = resolve_user(&w, user)?;
+        if let Some(u) = w.users.get_mut(&id) {
+            u.followers = followers;
+        }
+        Ok(())
     }
 
     /// Records that `follower` follows `followee` (user ids or usernames). The follow

@@ -134,6 +134,9 @@ pub struct PostAs {
     pub enable_reply_approvals: bool,
     /// Timestamp (Unix seconds, virtual); now when `None`.
     pub at: Option<i64>,
+    /// The media id to give the post (numeric), e.g. to recreate a post a previous
+    /// emulator published; a fresh id when `None`. Ids made later stay above it.
+    pub id: Option<String>,
 }
 
 /// A webhook subscription for one app.

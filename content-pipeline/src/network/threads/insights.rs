@@ -61,8 +61,10 @@ impl Insights for ThreadsPublisher {
     ) -> Result<BTreeMap<String, i64>, NetworkError> {
         // Threads refuses ranges before its insights start; nothing was
         // counted then anyway.
+        // The API counts in whole seconds: a range shorter than a second is
+        // empty there, whatever its sub-second parts.
         let since = since.max(earliest());
-        if since >= until {
+        if since.timestamp() >= until.timestamp() {
             return Err(NetworkError::new(
                 FailureClass::Terminal,
                 format!("an insights range must start before it ends ({since} ≥ {until})"),

@@ -216,17 +216,35 @@ impl Publisher for ThreadsPublisher {
         &self,
         auth: &AccountAuth,
     ) -> Result<PublishingLimits, NetworkError> {
-        let limits = self
-            .account(auth)
-            .publishing_limit()
-            .fields([
+        // `reply_config` needs `threads_manage_replies` and `delete_config`
+        // needs `threads_delete`; an account that did not grant them still
+        // has a post quota, so a permission refusal drops the optional
+        // fields one group at a time (the post quota alone needs only
+        // `threads_content_publish`).
+        const ATTEMPTS: [&[LimitField]; 3] = [
+            &[
                 LimitField::Config,
                 LimitField::ReplyConfig,
                 LimitField::DeleteConfig,
-            ])
-            .send()
-            .await
-            .map_err(classify)?;
+            ],
+            &[LimitField::Config, LimitField::ReplyConfig],
+            &[LimitField::Config],
+        ];
+        let mut attempt = 0;
+        let limits = loop {
+            let fields = ATTEMPTS[attempt];
+            match self
+                .account(auth)
+                .publishing_limit()
+                .fields(fields.iter().cloned())
+                .send()
+                .await
+            {
+                Ok(limits) => break limits,
+                Err(e) if attempt + 1 < ATTEMPTS.len() && is_permission(&e) => attempt += 1,
+                Err(e) => return Err(classify(e)),
+            }
+        };
         let mut out = PublishingLimits::unknown(TimeDelta::hours(24));
         {
             let l = &limits;
@@ -247,4 +265,15 @@ impl Publisher for ThreadsPublisher {
         }
         Ok(out)
     }
+}
+
+/// A refusal for a missing scope (codes 10 and 200–299).
+fn is_permission(e: &threads_api::Error) -> bool {
+    use threads_api::error::ErrorCode;
+    e.graph().is_some_and(|g| {
+        matches!(
+            g.code,
+            Some(ErrorCode::PermissionDenied | ErrorCode::Permission(_))
+        )
+    })
 }

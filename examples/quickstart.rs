@@ -1,0 +1,343 @@
+//! The whole loop in one run: connect an account with OAuth, learn its voice
+//! from its past posts, draft a post from a source, approve, schedule and
+//! publish it, receive a reply by webhook (through the `threads-axum` router
+//! nested in a small app), answer it in the account's voice after a person
+//! approves the answer, and print a summary with permalinks.
+//!
+//! Everything runs on this machine: the Threads emulator in-process plays Meta
+//! (and the person who replies), SQLite in a temporary directory, the offline
+//! model. No keys, no network, a few seconds.
+//!
+//! ```text
+//! cargo run -p threads-examples --example quickstart
+//! ```
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use content_pipeline::{
+    Actor, ConnectRequest, Pipeline, PipelineConfig, Role, When, Worker, WorkerConfig,
+};
+use store_traits::{DraftFilter, DraftKind, DraftState, SystemClock};
+use token_crypto::{KeyId, KeyMaterial, Keyring};
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let meta = meta::Meta::start().await?;
+    let dir = tempfile::tempdir()?;
+
+    // The product: one pipeline on SQLite, a language model and Threads.
+    let store =
+        store_sqlite::SqliteStore::open(dir.path().join("quickstart.db"), Arc::new(SystemClock))
+            .await?;
+    let mut config = PipelineConfig::default();
+    // Answers go out right after approval instead of after a human-like pause.
+    config.conversations.reply_delay_min = chrono::TimeDelta::zero();
+    config.conversations.reply_delay_max = chrono::TimeDelta::zero();
+    let pipeline = Pipeline::builder()
+        .store(Arc::new(store))
+        .llm(Arc::new(persona_core::OfflineProvider::new()))
+        .network(Arc::new(meta.threads()?))
+        .keyring(Arc::new(Keyring::new(
+            KeyId::new("2026-12")?,
+            KeyMaterial::generate()?,
+        )))
+        .oauth_state_key(KeyMaterial::generate()?)
+        .webhook_verifier(meta.webhook_verifier())
+        .config(config)
+        .build()?;
+
+    // The host's web app, with everything Threads needs nested under /threads.
+    let threads = threads_axum::ThreadsRouter::builder(pipeline.clone())
+        .webhook_verify_token(meta::VERIFY_TOKEN.to_owned().into())
+        .only([threads_axum::Group::Webhooks, threads_axum::Group::Health])
+        .build()?;
+    let app = axum::Router::new().nest("/threads", threads);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}/threads", listener.local_addr()?);
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    // A worker does the publishing and the answering, in the background.
+    let worker = Worker::new(pipeline.clone(), WorkerConfig::named("worker-1"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(async move {
+        worker
+            .run_until(async {
+                stopped.await.ok();
+            })
+            .await
+    });
+
+    // 1. Connect with OAuth; the persona is learned from the past posts.
+    let start = pipeline
+        .start_connect(ConnectRequest::new("session-1"))
+        .await?;
+    let callback = meta.consent(&start.authorize_url).await?;
+    let connected = pipeline.finish_connect(&callback, "session-1").await?;
+    let account = connected.account.id;
+    println!(
+        "1. connected @{} (token sealed until {}); voice learned from {} past posts",
+        connected.account.username,
+        connected.token_expires_at.format("%Y-%m-%d"),
+        connected.posts_synced
+    );
+
+    // 2. A source becomes a draft in that voice.
+    let ana = Actor::person("ana", Role::Owner);
+    let source = pipeline
+        .add_text_source(
+            account,
+            "Autolyse: mix only flour and water and let it rest 30 to 60 minutes \
+             before adding starter and salt. The flour hydrates fully, gluten starts \
+             forming on its own, and the dough needs less kneading.",
+            &ana,
+        )
+        .await?;
+    let drafted = pipeline.remix_source(source.id, None, &ana).await?;
+    println!("2. drafted from a source: {:?}", drafted.draft.text);
+
+    // 3. A person approves; 4. it is scheduled now; 5. the worker publishes it.
+    pipeline.approve(drafted.draft.id, &ana).await?;
+    pipeline.schedule(drafted.draft.id, When::Now, &ana).await?;
+    let post = wait_for(&pipeline, drafted.draft.id).await?;
+    let post_id = post.provider.media_id.clone().context("no media id")?;
+    println!(
+        "3-5. approved by {ana}, scheduled, {}: {}",
+        post.state,
+        show(&post.provider.permalink)
+    );
+    if post.state != DraftState::Published {
+        bail!(
+            "the post was not published: {}",
+            post.last_error.unwrap_or_default()
+        );
+    }
+
+    // 6. Someone replies; Meta calls our webhook; the worker drafts an answer.
+    meta.subscribe(&format!("{base}/webhooks")).await?;
+    let reply = meta.reply_from_fan(&post_id, "How long do you autolyse a rye dough?")?;
+    meta.deliver_webhooks().await;
+    let answer = loop_until(|| async {
+        let pending = pipeline
+            .store()
+            .list_drafts(&DraftFilter {
+                states: vec![DraftState::PendingApproval],
+                ..DraftFilter::account(account)
+            })
+            .await?;
+        Ok(pending.into_iter().find(|d| d.kind == DraftKind::Reply))
+    })
+    .await
+    .context("no answer was drafted for the reply")?;
+    println!(
+        "6. reply {reply} arrived by webhook; answer drafted: {:?}",
+        answer.text
+    );
+
+    // 7. A person approves the answer; the worker publishes it under the reply.
+    pipeline.approve(answer.id, &ana).await?;
+    pipeline.schedule(answer.id, When::Now, &ana).await?;
+    let answered = wait_for(&pipeline, answer.id).await?;
+    println!(
+        "7. answer {}: {}",
+        answered.state,
+        show(&answered.provider.permalink)
+    );
+    if answered.state != DraftState::Published {
+        bail!(
+            "the answer was not published: {}",
+            answered.last_error.unwrap_or_default()
+        );
+    }
+    let on_threads = meta.answers_to(&reply);
+    if on_threads != 1 {
+        bail!("expected one answer under the reply on Threads, found {on_threads}");
+    }
+
+    stop.send(()).ok();
+    running.await??;
+    server.abort();
+    meta.stop().await;
+    println!(
+        "summary: @{} posted {} and answered {} once",
+        connected.account.username,
+        show(&post.provider.permalink),
+        reply
+    );
+    Ok(())
+}
+
+fn show(id: &Option<String>) -> String {
+    id.clone().unwrap_or_else(|| "-".into())
+}
+
+/// Waits (up to 20 s) for the draft to reach a final state.
+async fn wait_for(
+    pipeline: &Pipeline,
+    draft: store_traits::DraftId,
+) -> Result<store_traits::Draft> {
+    loop_until(|| async {
+        let d = pipeline.draft(draft).await?;
+        Ok(d.state.is_terminal().then_some(d))
+    })
+    .await
+    .context("the draft did not reach a final state in time")
+}
+
+async fn loop_until<T, F, Fut>(mut check: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>>>,
+{
+    for _ in 0..400 {
+        match check().await {
+            Ok(Some(found)) => return Some(found),
+            Ok(None) => {}
+            Err(e) => {
+                eprintln!("while waiting: {e:#}");
+                return None;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    None
+}
+
+/// Meta's side, the person's browser and the fan who replies, played by the
+/// local emulator.
+mod meta {
+    use super::*;
+    use secrecy::{ExposeSecret, SecretString};
+    use threads_api::{AppCredentials, AppSecret, ThreadsClient};
+    use threads_emulator::{
+        AppInfo, AppSpec, Emulator, Operation, PostAs, RunningEmulator, UserSpec, WebhookSpec,
+    };
+
+    const REDIRECT: &str = "https://quickstart.example/threads/oauth/callback";
+    pub(crate) const VERIFY_TOKEN: &str = "quickstart-verify-token";
+
+    pub(crate) struct Meta {
+        emu: RunningEmulator,
+        app: AppInfo,
+        fan: String,
+    }
+
+    impl Meta {
+        /// An app, a user with past posts who will consent, and a fan.
+        pub(crate) async fn start() -> Result<Self> {
+            let emu = Emulator::builder().clock(SystemClock).start().await?;
+            let admin = emu.admin();
+            let app = admin.create_app(AppSpec {
+                redirect_uris: vec![REDIRECT.into()],
+                ..AppSpec::default()
+            })?;
+            let user = admin.create_user(UserSpec {
+                username: "ana_bakes".into(),
+                ..UserSpec::default()
+            })?;
+            for text in [
+                "small batch sourdough today, the crumb is open",
+                "tip: weigh your water, not your patience",
+                "rye loves a long cold proof. trust the fridge",
+            ] {
+                admin.post_as(PostAs {
+                    author: user.id.clone(),
+                    text: Some(text.into()),
+                    ..PostAs::default()
+                })?;
+            }
+            admin.set_authorizer(&user.id)?;
+            let fan = admin
+                .create_user(UserSpec {
+                    username: "crumb_curious".into(),
+                    ..UserSpec::default()
+                })?
+                .id;
+            Ok(Self { emu, app, fan })
+        }
+
+        /// The Threads network for the pipeline. Against the real API this is
+        /// `ThreadsPublisher::new(ThreadsClient::new()?).with_app(credentials, redirect_uri)`.
+        pub(crate) fn threads(&self) -> Result<content_pipeline::ThreadsPublisher> {
+            let base = self.emu.base_url();
+            let client = ThreadsClient::builder()
+                .graph_base_url(base)
+                .authorize_base_url(base)
+                .build()?;
+            let secret = AppSecret::new(self.app.secret.expose_secret());
+            let credentials = AppCredentials::new(self.app.id.clone(), secret);
+            Ok(content_pipeline::ThreadsPublisher::new(client).with_app(credentials, REDIRECT))
+        }
+
+        /// Checks `X-Hub-Signature-256` with the app secret.
+        pub(crate) fn webhook_verifier(&self) -> token_crypto::webhook::WebhookVerifier {
+            token_crypto::webhook::WebhookVerifier::new(SecretString::from(
+                self.app.secret.expose_secret().to_owned(),
+            ))
+        }
+
+        /// The person's browser: follows the consent dialog, returns the callback URL.
+        pub(crate) async fn consent(&self, authorize_url: &str) -> Result<String> {
+            let browser = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()?;
+            let answer = browser.get(authorize_url).send().await?;
+            Ok(answer
+                .headers()
+                .get("location")
+                .context("no redirect")?
+                .to_str()?
+                .to_owned())
+        }
+
+        /// Subscribes the app to reply webhooks at `callback_url` (Meta checks
+        /// the endpoint with the GET handshake first).
+        pub(crate) async fn subscribe(&self, callback_url: &str) -> Result<()> {
+            self.emu
+                .admin()
+                .subscribe_webhooks(WebhookSpec {
+                    app_id: self.app.id.clone(),
+                    callback_url: callback_url.to_owned(),
+                    verify_token: SecretString::from(VERIFY_TOKEN.to_owned()),
+                    fields: vec!["replies".into()],
+                    app_secret: None,
+                })
+                .await?;
+            Ok(())
+        }
+
+        /// The fan replies to `post_id`; returns the reply's id.
+        pub(crate) fn reply_from_fan(&self, post_id: &str, text: &str) -> Result<String> {
+            Ok(self.emu.admin().post_as(PostAs {
+                author: self.fan.clone(),
+                text: Some(text.into()),
+                reply_to: Some(post_id.into()),
+                ..PostAs::default()
+            })?)
+        }
+
+        /// Sends the webhook deliveries that are due.
+        pub(crate) async fn deliver_webhooks(&self) {
+            self.emu.admin().deliver_webhooks().await;
+        }
+
+        /// How many posts on the network answer `reply_id`.
+        pub(crate) fn answers_to(&self, reply_id: &str) -> usize {
+            self.emu
+                .admin()
+                .ledger()
+                .iter()
+                .filter(|e| {
+                    e.operation == Operation::Publish
+                        && e.succeeded()
+                        && e.reply_to.as_deref() == Some(reply_id)
+                })
+                .count()
+        }
+
+        pub(crate) async fn stop(self) {
+            self.emu.shutdown().await;
+        }
+    }
+}
