@@ -149,8 +149,8 @@ impl Default for PublishPolicy {
 pub struct SlotPolicy {
     /// Slots are the window starts plus multiples of this. Default 30 min.
     pub interval: TimeDelta,
-    /// A slot is free when no other post of the account is scheduled closer
-    /// than this to it. Default 30 min.
+    /// A slot is free when no other post of the account is scheduled, or
+    /// was published in the last day, closer than this to it. Default 30 min.
     pub min_gap: TimeDelta,
     /// How far ahead to search. Default 30 days.
     pub horizon: TimeDelta,

@@ -1,7 +1,7 @@
 //! Drafts: written by a person or the model, checked, approved or rejected,
 //! edited with history, scheduled.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use persona_core::{Guardrails, Persona, PromptEngine, StyleProfile, Violation};
 use serde::{Deserialize, Serialize};
 use store_traits::{
@@ -898,12 +898,17 @@ impl Pipeline {
         }
     }
 
-    /// Scheduled times of the account's other posts (for the slot search).
+    /// Times the account's other posts hold (for the slot search): the
+    /// scheduled time of posts still to go out, and the publishing time of
+    /// posts that went out in the last day (a slot right after a post that
+    /// was just published would break the spacing as surely as one next to
+    /// a scheduled post).
     async fn taken_slots(
         &self,
         account_id: AccountId,
         except: DraftId,
     ) -> Result<Vec<DateTime<Utc>>> {
+        let recent = self.inner.now() - TimeDelta::days(1);
         let drafts = self
             .inner
             .store
@@ -913,6 +918,7 @@ impl Pipeline {
                     DraftState::Scheduled,
                     DraftState::Publishing,
                     DraftState::PublishSent,
+                    DraftState::Published,
                 ],
                 ..DraftFilter::default()
             })
@@ -920,7 +926,12 @@ impl Pipeline {
         Ok(drafts
             .iter()
             .filter(|d| d.id != except && d.parent_draft_id.is_none())
-            .filter_map(|d| d.scheduled_at)
+            .filter_map(|d| match d.state {
+                DraftState::Published => d.published_at.filter(|at| {
+                    *at >= recent && matches!(d.kind, DraftKind::Post | DraftKind::Quote)
+                }),
+                _ => d.scheduled_at,
+            })
             .collect())
     }
 

@@ -190,7 +190,15 @@ impl Pipeline {
                 PublishState::Pending => {
                     let used = entry.as_ref().map_or(0, |e| e.previous_container_ids.len());
                     if used >= policy.max_containers as usize {
-                        let reason = format!("{used} containers failed or expired");
+                        // The last container's own reason (Meta's
+                        // `error_message`) stays on the draft: the audit
+                        // events that hold each one expire with retention.
+                        let reason = match entry.as_ref().and_then(|e| e.last_error.as_deref()) {
+                            Some(last) => {
+                                format!("{used} containers failed or expired; last: {last}")
+                            }
+                            None => format!("{used} containers failed or expired"),
+                        };
                         self.fail(ctx, &draft, entry.as_ref(), &reason).await?;
                         return Ok(JobOutcome::Done);
                     }

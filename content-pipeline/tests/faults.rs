@@ -259,7 +259,10 @@ async fn failed_and_expired_containers_are_replaced_boundedly() {
     settle(&h, TimeDelta::minutes(30)).await;
     let d = h.pipeline.draft(doomed).await.unwrap();
     assert_eq!(d.state, DraftState::Failed);
-    assert!(d.last_error.unwrap().contains("containers failed"));
+    let error = d.last_error.unwrap();
+    assert!(error.contains("containers failed"), "{error}");
+    // Meta's own reason for the last container stays on the draft.
+    assert!(error.contains("UNKNOWN"), "{error}");
     assert_eq!(h.publishes_of("Never makes it."), 0);
     let entry = h.store.get_publish_entry(doomed).await.unwrap().unwrap();
     assert_eq!(entry.previous_container_ids.len(), 3);

@@ -519,3 +519,64 @@ async fn next_slot_follows_the_persona_windows_in_its_zone() {
     // on the 3rd at 09:00 and 09:30, then the 4th at 09:00.
     assert_eq!(local, vec!["03 09:00", "03 09:30", "04 09:00"]);
 }
+
+#[tokio::test]
+async fn next_slot_keeps_its_distance_from_a_post_just_published() {
+    let h = Harness::new().await;
+    let account = h.connect("ana").await.account;
+    // Every day 09:00–12:00 UTC; the clock starts at 09:00.
+    let mut record = h.store.list_personas(account.id).await.unwrap().remove(0);
+    let mut doc: content_pipeline::PersonaDocument =
+        serde_json::from_value(record.document.clone()).unwrap();
+    doc.persona.time_zone = chrono_tz::UTC;
+    doc.persona.posting_windows = vec![persona_core::PostingWindow {
+        days: vec![],
+        start: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+        end: chrono::NaiveTime::from_hms_opt(12, 0, 0).unwrap(),
+    }];
+    record.document = serde_json::to_value(&doc).unwrap();
+    h.store.put_persona(&record).await.unwrap();
+
+    // Published at 09:20, between two slots (09:00, 09:30).
+    h.advance(TimeDelta::minutes(20));
+    let first = h
+        .pipeline
+        .create_draft(
+            NewDraft::post(account.id, "Out right now.".to_owned()),
+            &editor(),
+        )
+        .await
+        .unwrap();
+    h.pipeline.approve(first.draft.id, &editor()).await.unwrap();
+    h.pipeline
+        .schedule(first.draft.id, When::Now, &editor())
+        .await
+        .unwrap();
+    h.drain().await;
+    let published = h.pipeline.draft(first.draft.id).await.unwrap();
+    assert_eq!(published.state, DraftState::Published);
+    let published_at = published.published_at.expect("published_at");
+
+    h.advance(TimeDelta::minutes(5));
+    let next = h
+        .pipeline
+        .create_draft(
+            NewDraft::post(account.id, "Next one.".to_owned()),
+            &editor(),
+        )
+        .await
+        .unwrap();
+    h.pipeline.approve(next.draft.id, &editor()).await.unwrap();
+    let slot = h
+        .pipeline
+        .schedule(next.draft.id, When::NextSlot, &editor())
+        .await
+        .unwrap()
+        .scheduled_at
+        .unwrap();
+    let gap = h.config.slots.min_gap;
+    assert!(
+        (slot - published_at).abs() >= gap,
+        "slot {slot} is within {gap} of the post published at {published_at}"
+    );
+}
