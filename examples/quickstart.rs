@@ -22,9 +22,28 @@ use content_pipeline::{
 use store_traits::{DraftFilter, DraftKind, DraftState, SystemClock};
 use token_crypto::{KeyId, KeyMaterial, Keyring};
 
+/// Meta's side, the person's browser and the fan who replies, played by the
+/// local emulator.
+#[path = "support/meta.rs"]
+mod meta;
+
+const REDIRECT: &str = "https://quickstart.example/threads/oauth/callback";
+const VERIFY_TOKEN: &str = "quickstart-verify-token";
+
 #[tokio::main]
 async fn main() -> Result<()> {
-    let meta = meta::Meta::start().await?;
+    let meta = meta::Meta::start(meta::AppSetup::redirecting_to(REDIRECT)).await?;
+    // The account owner, with past posts to learn the voice from, and a fan.
+    meta.account_owner(
+        "ana_bakes",
+        500,
+        &[
+            "small batch sourdough today, the crumb is open",
+            "tip: weigh your water, not your patience",
+            "rye loves a long cold proof. trust the fridge",
+        ],
+    )?;
+    let fan = meta.someone("crumb_curious")?;
     let dir = tempfile::tempdir()?;
 
     // The product: one pipeline on SQLite, a language model and Threads.
@@ -50,7 +69,7 @@ async fn main() -> Result<()> {
 
     // The host's web app, with everything Threads needs nested under /threads.
     let threads = threads_axum::ThreadsRouter::builder(pipeline.clone())
-        .webhook_verify_token(meta::VERIFY_TOKEN.to_owned().into())
+        .webhook_verify_token(VERIFY_TOKEN.to_owned().into())
         .only([threads_axum::Group::Webhooks, threads_axum::Group::Health])
         .build()?;
     let app = axum::Router::new().nest("/threads", threads);
@@ -115,8 +134,9 @@ async fn main() -> Result<()> {
     }
 
     // 6. Someone replies; Meta calls our webhook; the worker drafts an answer.
-    meta.subscribe(&format!("{base}/webhooks")).await?;
-    let reply = meta.reply_from_fan(&post_id, "How long do you autolyse a rye dough?")?;
+    meta.subscribe(&format!("{base}/webhooks"), VERIFY_TOKEN, &["replies"])
+        .await?;
+    let reply = meta.reply(&fan, &post_id, "How long do you autolyse a rye dough?")?;
     meta.deliver_webhooks().await;
     let answer = loop_until(|| async {
         let pending = pipeline
@@ -202,142 +222,4 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     None
-}
-
-/// Meta's side, the person's browser and the fan who replies, played by the
-/// local emulator.
-mod meta {
-    use super::*;
-    use secrecy::{ExposeSecret, SecretString};
-    use threads_api::{AppCredentials, AppSecret, ThreadsClient};
-    use threads_emulator::{
-        AppInfo, AppSpec, Emulator, Operation, PostAs, RunningEmulator, UserSpec, WebhookSpec,
-    };
-
-    const REDIRECT: &str = "https://quickstart.example/threads/oauth/callback";
-    pub(crate) const VERIFY_TOKEN: &str = "quickstart-verify-token";
-
-    pub(crate) struct Meta {
-        emu: RunningEmulator,
-        app: AppInfo,
-        fan: String,
-    }
-
-    impl Meta {
-        /// An app, a user with past posts who will consent, and a fan.
-        pub(crate) async fn start() -> Result<Self> {
-            let emu = Emulator::builder().clock(SystemClock).start().await?;
-            let admin = emu.admin();
-            let app = admin.create_app(AppSpec {
-                redirect_uris: vec![REDIRECT.into()],
-                ..AppSpec::default()
-            })?;
-            let user = admin.create_user(UserSpec {
-                username: "ana_bakes".into(),
-                ..UserSpec::default()
-            })?;
-            for text in [
-                "small batch sourdough today, the crumb is open",
-                "tip: weigh your water, not your patience",
-                "rye loves a long cold proof. trust the fridge",
-            ] {
-                admin.post_as(PostAs {
-                    author: user.id.clone(),
-                    text: Some(text.into()),
-                    ..PostAs::default()
-                })?;
-            }
-            admin.set_authorizer(&user.id)?;
-            let fan = admin
-                .create_user(UserSpec {
-                    username: "crumb_curious".into(),
-                    ..UserSpec::default()
-                })?
-                .id;
-            Ok(Self { emu, app, fan })
-        }
-
-        /// The Threads network for the pipeline. Against the real API this is
-        /// `ThreadsPublisher::new(ThreadsClient::new()?).with_app(credentials, redirect_uri)`.
-        pub(crate) fn threads(&self) -> Result<content_pipeline::ThreadsPublisher> {
-            let base = self.emu.base_url();
-            let client = ThreadsClient::builder()
-                .graph_base_url(base)
-                .authorize_base_url(base)
-                .build()?;
-            let secret = AppSecret::new(self.app.secret.expose_secret());
-            let credentials = AppCredentials::new(self.app.id.clone(), secret);
-            Ok(content_pipeline::ThreadsPublisher::new(client).with_app(credentials, REDIRECT))
-        }
-
-        /// Checks `X-Hub-Signature-256` with the app secret.
-        pub(crate) fn webhook_verifier(&self) -> token_crypto::webhook::WebhookVerifier {
-            token_crypto::webhook::WebhookVerifier::new(SecretString::from(
-                self.app.secret.expose_secret().to_owned(),
-            ))
-        }
-
-        /// The person's browser: follows the consent dialog, returns the callback URL.
-        pub(crate) async fn consent(&self, authorize_url: &str) -> Result<String> {
-            let browser = reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()?;
-            let answer = browser.get(authorize_url).send().await?;
-            Ok(answer
-                .headers()
-                .get("location")
-                .context("no redirect")?
-                .to_str()?
-                .to_owned())
-        }
-
-        /// Subscribes the app to reply webhooks at `callback_url` (Meta checks
-        /// the endpoint with the GET handshake first).
-        pub(crate) async fn subscribe(&self, callback_url: &str) -> Result<()> {
-            self.emu
-                .admin()
-                .subscribe_webhooks(WebhookSpec {
-                    app_id: self.app.id.clone(),
-                    callback_url: callback_url.to_owned(),
-                    verify_token: SecretString::from(VERIFY_TOKEN.to_owned()),
-                    fields: vec!["replies".into()],
-                    app_secret: None,
-                })
-                .await?;
-            Ok(())
-        }
-
-        /// The fan replies to `post_id`; returns the reply's id.
-        pub(crate) fn reply_from_fan(&self, post_id: &str, text: &str) -> Result<String> {
-            Ok(self.emu.admin().post_as(PostAs {
-                author: self.fan.clone(),
-                text: Some(text.into()),
-                reply_to: Some(post_id.into()),
-                ..PostAs::default()
-            })?)
-        }
-
-        /// Sends the webhook deliveries that are due.
-        pub(crate) async fn deliver_webhooks(&self) {
-            self.emu.admin().deliver_webhooks().await;
-        }
-
-        /// How many posts on the network answer `reply_id`.
-        pub(crate) fn answers_to(&self, reply_id: &str) -> usize {
-            self.emu
-                .admin()
-                .ledger()
-                .iter()
-                .filter(|e| {
-                    e.operation == Operation::Publish
-                        && e.succeeded()
-                        && e.reply_to.as_deref() == Some(reply_id)
-                })
-                .count()
-        }
-
-        pub(crate) async fn stop(self) {
-            self.emu.shutdown().await;
-        }
-    }
 }
