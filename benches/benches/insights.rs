@@ -292,5 +292,14 @@ fn main() -> Result<(), BoxError> {
             r.seconds * 1_000.0 / r.accounts as f64,
         );
     }
+    // One machine-readable line per row, for `benches/run-all` (no baseline).
+    for r in &rows {
+        println!(
+            "RESULT name=insights/{:?}/{}_accounts ours={:.3} unit=ms",
+            r.backend,
+            r.accounts,
+            r.seconds * 1_000.0 / r.accounts as f64
+        );
+    }
     Ok(())
 }

@@ -586,5 +586,12 @@ fn main() -> Result<(), BoxError> {
             r.ours.seconds / r.minimal.seconds,
         );
     }
+    // One machine-readable line per row, for `benches/run-all`.
+    for r in &rows {
+        println!(
+            "RESULT name=pipeline/{:?}/{}_posts ours={:.3} baseline={:.3} unit=s",
+            r.backend, r.posts, r.ours.seconds, r.minimal.seconds
+        );
+    }
     Ok(())
 }

@@ -102,6 +102,13 @@ fn main() {
         full.as_secs_f64() / rules_only.as_secs_f64().max(1e-9),
     );
     println!("answered {answered}, hidden {hidden}, skipped {skipped} (checksum {intents})");
+    // Machine-readable, for `benches/run-all`: the target is 1 s per 10,000 comments.
+    println!(
+        "RESULT name=triage/{n}_comments ours={:.3} baseline={:.3} target={:.3} unit=ms",
+        full.as_secs_f64() * 1e3,
+        rules_only.as_secs_f64() * 1e3,
+        n as f64 / 10.0,
+    );
     assert_eq!(answered + hidden + skipped, n);
     assert!(answered > 0 && hidden > 0);
     if benching {
