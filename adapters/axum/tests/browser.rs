@@ -123,6 +123,27 @@ async fn text_of(client: &Client, css: &str) -> String {
         .expect("text")
 }
 
+/// Waits (up to 10 s) until the element at `css` reads `expected`. After a
+/// form is submitted the old page can still be in the browser for a moment
+/// (with its own notice, or going stale mid-read), so this reads again until
+/// the new page says it.
+async fn wait_for_text(client: &Client, css: &str, expected: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut last = String::new();
+    while std::time::Instant::now() < deadline {
+        if let Ok(element) = client.find(Locator::Css(css)).await
+            && let Ok(text) = element.text().await
+        {
+            if text == expected {
+                return;
+            }
+            last = text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css} never read {expected:?}; last read {last:?}");
+}
+
 async fn click(client: &Client, css: &str) {
     client
         .find(Locator::Css(css))
@@ -225,8 +246,12 @@ async fn the_approval_page_works_in_a_real_browser() {
     // Approve the clean post.
     client.goto(&queue).await.expect("reload");
     click(&client, &format!("#approve-{}", p.pending.id)).await;
-    let notice = text_of(&client, "p.notice").await;
-    assert_eq!(notice, "Approved. Schedule it when you are ready.");
+    wait_for_text(
+        &client,
+        "p.notice",
+        "Approved. Schedule it when you are ready.",
+    )
+    .await;
 
     // Reject the reply with a reason.
     click(&client, &format!("#reject-{} summary", p.reply.id)).await;
@@ -238,8 +263,12 @@ async fn the_approval_page_works_in_a_real_browser() {
         .await
         .expect("type");
     click(&client, &format!("#reject-{} button.reject", p.reply.id)).await;
-    let notice = text_of(&client, "p.notice").await;
-    assert_eq!(notice, "Rejected. The reason is kept with the decision.");
+    wait_for_text(
+        &client,
+        "p.notice",
+        "Rejected. The reason is kept with the decision.",
+    )
+    .await;
     assert!(
         client
             .find_all(Locator::Css(&format!("#draft-{}", p.reply.id)))

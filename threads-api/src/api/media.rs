@@ -79,7 +79,7 @@ impl PostsHandler {
         GetMedia {
             account: self.account.clone(),
             id: id.clone(),
-            fields: Fields::default_for(Endpoint::Media),
+            fields: None,
         }
     }
 
@@ -100,13 +100,15 @@ impl PostsHandler {
 pub struct GetMedia {
     account: AccountClient,
     id: MediaId,
-    fields: Fields,
+    /// The selection; `None` is [`Fields::default_for(Endpoint::Media)`](Fields::default_for),
+    /// built only when the request is sent without an explicit selection.
+    fields: Option<Fields>,
 }
 
 impl GetMedia {
     /// Replaces the field selection (an empty selection returns only `id`).
     pub fn fields(mut self, fields: Fields) -> Self {
-        self.fields = fields;
+        self.fields = Some(fields);
         self
     }
 
@@ -120,8 +122,11 @@ impl GetMedia {
     /// # Errors
     /// Any request error.
     pub async fn send(self) -> Result<Media> {
+        let fields = self
+            .fields
+            .unwrap_or_else(|| Fields::default_for(Endpoint::Media));
         let spec = RequestSpec::get([self.id.as_str()])
-            .query_opt("fields", non_empty(&self.fields))
+            .query_opt("fields", non_empty(&fields))
             .token(&self.account.token);
         self.account.client.send(spec).await
     }
@@ -144,7 +149,10 @@ fn non_empty(fields: &Fields) -> Option<String> {
 pub struct MediaList {
     account: AccountClient,
     segments: Vec<String>,
-    fields: Fields,
+    /// The selection; `None` is [`Fields::default_for`] of `endpoint`, built only when
+    /// the request is sent without an explicit selection.
+    fields: Option<Fields>,
+    endpoint: Endpoint,
     pub(super) params: ListParams,
     extra: Vec<(&'static str, String)>,
 }
@@ -156,7 +164,8 @@ impl MediaList {
         Self {
             account,
             segments,
-            fields: Fields::default_for(endpoint),
+            fields: None,
+            endpoint,
             params: ListParams::new(),
             extra: Vec::new(),
         }
@@ -171,7 +180,7 @@ impl MediaList {
 
     /// Replaces the field selection (an empty selection returns only `id`).
     pub fn fields(mut self, fields: Fields) -> Self {
-        self.fields = fields;
+        self.fields = Some(fields);
         self
     }
 
@@ -195,8 +204,12 @@ impl MediaList {
 
     fn spec(&self, now: DateTime<Utc>) -> Result<RequestSpec> {
         self.params.validate(now)?;
-        let mut spec = RequestSpec::get(self.segments.iter().map(String::as_str))
-            .query_opt("fields", non_empty(&self.fields));
+        let fields = match &self.fields {
+            Some(fields) => non_empty(fields),
+            None => non_empty(&Fields::default_for(self.endpoint)),
+        };
+        let mut spec =
+            RequestSpec::get(self.segments.iter().map(String::as_str)).query_opt("fields", fields);
         for (name, value) in &self.extra {
             spec = spec.query(*name, value.clone());
         }

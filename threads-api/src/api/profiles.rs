@@ -40,7 +40,7 @@ impl ProfileHandler {
     pub fn get(&self) -> GetProfile {
         GetProfile {
             account: self.account.clone(),
-            fields: Fields::of(ProfileField::BASIC),
+            fields: None,
         }
     }
 
@@ -64,13 +64,15 @@ impl ProfileHandler {
 #[must_use = "the request is sent by `send()`"]
 pub struct GetProfile {
     account: AccountClient,
-    fields: Fields,
+    /// The selection; `None` is [`ProfileField::BASIC`], built only when the request is
+    /// sent without an explicit selection.
+    fields: Option<Fields>,
 }
 
 impl GetProfile {
     /// Replaces the field selection (empty: only `id`).
     pub fn fields(mut self, fields: Fields) -> Self {
-        self.fields = fields;
+        self.fields = Some(fields);
         self
     }
 
@@ -84,9 +86,12 @@ impl GetProfile {
     /// # Errors
     /// Any request error.
     pub async fn send(self) -> Result<Profile> {
+        let fields = self
+            .fields
+            .unwrap_or_else(|| Fields::of(ProfileField::BASIC));
         let mut spec = RequestSpec::get([self.account.user_id.as_str()]);
-        if !self.fields.is_empty() {
-            spec = spec.query("fields", self.fields.render());
+        if !fields.is_empty() {
+            spec = spec.query("fields", fields.render());
         }
         self.account
             .client

@@ -22,13 +22,15 @@
 //! ```
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::ids::{LocationId, MediaId};
 use crate::model::attachment::{PollResults, TextAttachment, TextEntity};
 use crate::model::location::{Location, LocationField};
+use crate::model::serde_helpers::{IsoOpt, ListOrData};
 use crate::model::{DataList, Owner, PostRef};
 
 wire_enum! {
@@ -122,7 +124,7 @@ wire_enum! {
 ///
 /// Every field except `id` is present only when requested (and applicable).
 /// Fields Meta adds later are kept in [`extra`](Self::extra).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Media {
     /// The media ID.
@@ -254,6 +256,50 @@ pub struct Media {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
+
+deserialize_keeping_extra!(
+    Media, "a Threads media object",
+    id: MediaId,
+    {
+        media_product_type: Option<MediaProductType>,
+        media_type: Option<MediaType>,
+        media_url: Option<String>,
+        permalink: Option<String>,
+        owner: Option<Owner>,
+        username: Option<String>,
+        text: Option<String>,
+        timestamp: Option<DateTime<Utc>> => IsoOpt,
+        shortcode: Option<String>,
+        thumbnail_url: Option<String>,
+        children: Option<DataList<PostRef>>,
+        is_quote_post: Option<bool>,
+        quoted_post: Option<PostRef>,
+        reposted_post: Option<PostRef>,
+        alt_text: Option<String>,
+        link_attachment_url: Option<String>,
+        gif_url: Option<String>,
+        poll_attachment: Option<PollResults>,
+        topic_tag: Option<String>,
+        has_replies: Option<bool>,
+        is_reply: Option<bool>,
+        is_reply_owned_by_me: Option<bool>,
+        root_post: Option<PostRef>,
+        replied_to: Option<PostRef>,
+        hide_status: Option<HideStatus>,
+        reply_audience: Option<ReplyAudience>,
+        reply_approval_status: Option<ReplyApprovalStatus>,
+        is_spoiler_media: Option<bool>,
+        text_entities: Option<Vec<TextEntity>> => ListOrData<TextEntity>,
+        text_attachment: Option<TextAttachment>,
+        location_id: Option<LocationId>,
+        location: Option<Location>,
+        allowlisted_country_codes: Option<Vec<String>>,
+        ghost_post_status: Option<GhostPostStatus>,
+        ghost_post_expiration_timestamp: Option<DateTime<Utc>> => IsoOpt,
+        is_verified: Option<bool>,
+        profile_picture_url: Option<String>,
+    }
+);
 
 impl Media {
     /// A media object with only its ID (what the API returns without `fields`).
@@ -662,6 +708,24 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
+    /// How many endpoints there are (the length of [`Endpoint::index`]'s range).
+    const COUNT: usize = 9;
+
+    /// A dense index of the endpoint, below [`Endpoint::COUNT`].
+    const fn index(self) -> usize {
+        match self {
+            Endpoint::Media => 0,
+            Endpoint::UserThreads => 1,
+            Endpoint::Replies => 2,
+            Endpoint::PendingReplies => 3,
+            Endpoint::UserReplies => 4,
+            Endpoint::Mentions => 5,
+            Endpoint::KeywordSearch => 6,
+            Endpoint::ProfilePosts => 7,
+            Endpoint::GhostPosts => 8,
+        }
+    }
+
     /// The media fields the endpoint accepts, per Meta's reference pages.
     pub fn allowed_fields(self) -> &'static [MediaField] {
         match self {
@@ -724,6 +788,49 @@ struct FieldItem {
     nested: Option<Vec<String>>,
 }
 
+/// The selection and its rendering, kept in step by every change.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+struct FieldsInner {
+    items: Vec<FieldItem>,
+    /// `items` rendered as a `fields=` value (empty exactly when `items` is).
+    rendered: String,
+}
+
+impl FieldsInner {
+    fn find(&self, name: &str) -> Option<usize> {
+        self.items.iter().position(|i| i.name == name)
+    }
+
+    fn render_item(out: &mut String, item: &FieldItem) {
+        if !out.is_empty() {
+            out.push(',');
+        }
+        out.push_str(&item.name);
+        if let Some(subs) = &item.nested {
+            out.push('{');
+            for (i, sub) in subs.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(sub);
+            }
+            out.push('}');
+        }
+    }
+
+    fn push(&mut self, item: FieldItem) {
+        Self::render_item(&mut self.rendered, &item);
+        self.items.push(item);
+    }
+
+    fn rerender(&mut self) {
+        self.rendered.clear();
+        for item in &self.items {
+            Self::render_item(&mut self.rendered, item);
+        }
+    }
+}
+
 /// A `fields=` selection, rendered as Graph API field syntax: names separated
 /// by commas, nested selections in braces (`poll_attachment{option_a,total_votes}`).
 ///
@@ -731,9 +838,13 @@ struct FieldItem {
 /// [`ProfileField`](crate::model::ProfileField), ...) or plain strings. Adding
 /// a field twice keeps the first position; adding a nested selection to a
 /// field already present replaces its subfields.
+///
+/// The selection is shared, not copied, between clones (cloning is cheap), and its
+/// rendering is kept up to date as fields are added, so sending a request with it
+/// does not render it again.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Fields {
-    items: Vec<FieldItem>,
+    inner: Arc<FieldsInner>,
 }
 
 impl Fields {
@@ -755,7 +866,7 @@ impl Fields {
     pub fn field(mut self, field: impl AsRef<str>) -> Self {
         let name = field.as_ref().trim();
         if !name.is_empty() && !self.contains(name) {
-            self.items.push(FieldItem {
+            Arc::make_mut(&mut self.inner).push(FieldItem {
                 name: name.to_owned(),
                 nested: None,
             });
@@ -779,9 +890,13 @@ impl Fields {
             .filter(|s| !s.is_empty())
             .collect();
         let nested = if subs.is_empty() { None } else { Some(subs) };
-        match self.items.iter_mut().find(|i| i.name == name) {
-            Some(item) => item.nested = nested,
-            None => self.items.push(FieldItem {
+        let inner = Arc::make_mut(&mut self.inner);
+        match inner.find(name) {
+            Some(at) => {
+                inner.items[at].nested = nested;
+                inner.rerender();
+            }
+            None => inner.push(FieldItem {
                 name: name.to_owned(),
                 nested,
             }),
@@ -791,17 +906,17 @@ impl Fields {
 
     /// Whether `name` is selected (top level).
     pub fn contains(&self, name: &str) -> bool {
-        self.items.iter().any(|i| i.name == name)
+        self.inner.find(name).is_some()
     }
 
     /// Whether nothing is selected.
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.inner.items.is_empty()
     }
 
     /// The selected top-level field names, in order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.items.iter().map(|i| i.name.as_str())
+        self.inner.items.iter().map(|i| i.name.as_str())
     }
 
     /// Every field `endpoint` accepts, with `poll_attachment` and `location`
@@ -813,12 +928,20 @@ impl Fields {
     /// A compact default for `endpoint`: identity, content, timing, threading
     /// and moderation fields the endpoint accepts (no attachments), which is
     /// what most list views need.
+    ///
+    /// Built once per endpoint; later calls share it.
     pub fn default_for(endpoint: Endpoint) -> Self {
-        Self::expanded(
-            CORE_FIELDS
-                .iter()
-                .filter(|f| endpoint.allowed_fields().contains(f)),
-        )
+        static DEFAULTS: [OnceLock<Fields>; Endpoint::COUNT] =
+            [const { OnceLock::new() }; Endpoint::COUNT];
+        DEFAULTS[endpoint.index()]
+            .get_or_init(|| {
+                Self::expanded(
+                    CORE_FIELDS
+                        .iter()
+                        .filter(|f| endpoint.allowed_fields().contains(f)),
+                )
+            })
+            .clone()
     }
 
     fn expanded<'a>(fields: impl Iterator<Item = &'a MediaField>) -> Self {
@@ -831,22 +954,18 @@ impl Fields {
 
     /// The rendered `fields=` value.
     pub fn render(&self) -> String {
-        self.to_string()
+        self.inner.rendered.clone()
+    }
+
+    /// The rendered `fields=` value, borrowed.
+    pub fn as_str(&self) -> &str {
+        &self.inner.rendered
     }
 }
 
 impl fmt::Display for Fields {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, item) in self.items.iter().enumerate() {
-            if i > 0 {
-                f.write_str(",")?;
-            }
-            f.write_str(&item.name)?;
-            if let Some(subs) = &item.nested {
-                write!(f, "{{{}}}", subs.join(","))?;
-            }
-        }
-        Ok(())
+        f.write_str(&self.inner.rendered)
     }
 }
 
@@ -892,5 +1011,90 @@ mod tests {
         assert!(def.contains("reply_approval_status"));
         assert!(!def.contains("owner"));
         assert!(Fields::default_for(Endpoint::Media).contains("owner"));
+    }
+
+    #[test]
+    fn fields_rendering_follows_every_change() {
+        let base = Fields::of(["id", "text"]).nested("location", ["id"]);
+        let copy = base.clone().field("permalink");
+        // Changing a clone leaves the original alone.
+        assert_eq!(base.render(), "id,text,location{id}");
+        assert_eq!(copy.as_str(), "id,text,location{id},permalink");
+        // Replacing the subfields of a field in the middle re-renders it in place.
+        let replaced = copy
+            .nested("location", ["id", "name"])
+            .nested("text", [" a ", ""]);
+        assert_eq!(
+            replaced.to_string(),
+            "id,text{a},location{id,name},permalink"
+        );
+        assert_eq!(
+            replaced.names().collect::<Vec<_>>(),
+            ["id", "text", "location", "permalink"]
+        );
+        // Equal selections are equal however they were built.
+        assert_eq!(
+            Fields::of(["id", "text"]),
+            Fields::new().field("id").field("text").field("id")
+        );
+        // The shared default equals a freshly built one.
+        let fresh = Fields::expanded(
+            CORE_FIELDS
+                .iter()
+                .filter(|f| Endpoint::Replies.allowed_fields().contains(f)),
+        );
+        assert_eq!(Fields::default_for(Endpoint::Replies), fresh);
+        assert_eq!(Fields::default_for(Endpoint::Replies), fresh);
+    }
+
+    #[test]
+    fn media_keeps_unknown_keys_and_round_trips() {
+        let body = r#"{
+            "id": "1",
+            "text": "hi",
+            "future": {"x": [1, 2, {"y": null}]},
+            "fut\u0075re_escaped": 3,
+            "media_type": "SOMETHING_NEW",
+            "timestamp": "2023-10-17T07:42:03+0200",
+            "username": null,
+            "again": 1,
+            "again": 2
+        }"#;
+        let m: Media = serde_json::from_str(body).unwrap();
+        assert_eq!(m.id, "1");
+        assert_eq!(m.text.as_deref(), Some("hi"));
+        assert_eq!(m.username, None);
+        assert_eq!(m.media_type, Some(MediaType::from_wire("SOMETHING_NEW")));
+        assert_eq!(
+            m.timestamp,
+            crate::model::time::parse("2023-10-17T05:42:03Z")
+        );
+        assert_eq!(m.extra["future"]["x"][2]["y"], serde_json::Value::Null);
+        assert_eq!(m.extra["future_escaped"], 3);
+        assert_eq!(m.extra["again"], 2);
+        assert_eq!(m.extra.len(), 3);
+        let again: Media = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+        assert_eq!(again, m);
+    }
+
+    #[test]
+    fn media_rejects_what_the_derive_rejected() {
+        let missing = serde_json::from_str::<Media>(r#"{"text": "no id"}"#).unwrap_err();
+        assert!(
+            missing.to_string().contains("missing field `id`"),
+            "{missing}"
+        );
+        let dup =
+            serde_json::from_str::<Media>(r#"{"id": "1", "text": "a", "text": "b"}"#).unwrap_err();
+        assert!(dup.to_string().contains("duplicate field `text`"), "{dup}");
+        let wrong = serde_json::from_str::<Media>(r#"{"id": "1", "is_reply": "yes"}"#);
+        assert!(wrong.is_err());
+        let bad_time =
+            serde_json::from_str::<Media>(r#"{"id": "1", "timestamp": "soon"}"#).unwrap_err();
+        assert!(
+            bad_time.to_string().contains("invalid timestamp"),
+            "{bad_time}"
+        );
+        assert!(serde_json::from_str::<Media>("[]").is_err());
     }
 }

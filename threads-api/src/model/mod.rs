@@ -94,14 +94,143 @@ macro_rules! wire_enum {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let s = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-                Ok(Self::from_wire(&s))
+                struct WireVisitor;
+
+                impl serde::de::Visitor<'_> for WireVisitor {
+                    type Value = $name;
+
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("a string")
+                    }
+
+                    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$name, E> {
+                        Ok($name::from_wire(v))
+                    }
+                }
+
+                // A visitor rather than `Cow<str>`: known values allocate nothing.
+                deserializer.deserialize_str(WireVisitor)
             }
         }
     };
 }
 
 pub(crate) use wire_enum;
+
+/// Implements `Deserialize` for a wire struct with a required `id`, optional fields
+/// and an `extra` map that keeps every key the struct does not name.
+///
+/// Does what `#[derive(Deserialize)]` with `#[serde(flatten)] extra` does (missing
+/// `id` and duplicate known keys are errors, `null` or a missing optional field is
+/// `None`, unknown keys are kept in `extra` with their values as received, a repeated
+/// unknown key keeps its last value) without flatten's buffering of the whole object.
+/// A field decoded through a helper is written `field: Type => Wrapper`, where
+/// `Wrapper` is a newtype whose `.0` is the field's value.
+macro_rules! deserialize_keeping_extra {
+    (
+        $name:ident, $expecting:literal,
+        $id:ident: $id_ty:ty,
+        { $( $field:ident : $ty:ty $(=> $wrapper:ty)? ),* $(,)? }
+    ) => {
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                #[allow(non_camel_case_types)]
+                enum Key {
+                    $id,
+                    $( $field, )*
+                    Other(String),
+                }
+
+                struct KeyVisitor;
+
+                impl serde::de::Visitor<'_> for KeyVisitor {
+                    type Value = Key;
+
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("a field name")
+                    }
+
+                    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key, E> {
+                        Ok(match v {
+                            stringify!($id) => Key::$id,
+                            $( stringify!($field) => Key::$field, )*
+                            _ => Key::Other(v.to_owned()),
+                        })
+                    }
+
+                    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Key, E> {
+                        Ok(match v.as_str() {
+                            stringify!($id) => Key::$id,
+                            $( stringify!($field) => Key::$field, )*
+                            _ => Key::Other(v),
+                        })
+                    }
+                }
+
+                impl<'de> serde::Deserialize<'de> for Key {
+                    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
+                        d.deserialize_identifier(KeyVisitor)
+                    }
+                }
+
+                struct MapVisitor;
+
+                impl<'de> serde::de::Visitor<'de> for MapVisitor {
+                    type Value = $name;
+
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str($expecting)
+                    }
+
+                    fn visit_map<A: serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> Result<$name, A::Error> {
+                        let mut $id: Option<$id_ty> = None;
+                        // `Some(value)` once the key was seen (to reject duplicates).
+                        $( let mut $field: Option<$ty> = None; )*
+                        let mut extra = serde_json::Map::new();
+                        while let Some(key) = map.next_key::<Key>()? {
+                            match key {
+                                Key::$id => {
+                                    if $id.is_some() {
+                                        return Err(serde::de::Error::duplicate_field(stringify!($id)));
+                                    }
+                                    $id = Some(map.next_value()?);
+                                }
+                                $(
+                                    Key::$field => {
+                                        if $field.is_some() {
+                                            return Err(serde::de::Error::duplicate_field(stringify!($field)));
+                                        }
+                                        $field = Some(deserialize_keeping_extra!(@value map $(, $wrapper)?));
+                                    }
+                                )*
+                                Key::Other(name) => {
+                                    let value: serde_json::Value = map.next_value()?;
+                                    extra.insert(name, value);
+                                }
+                            }
+                        }
+                        Ok($name {
+                            $id: $id.ok_or_else(|| serde::de::Error::missing_field(stringify!($id)))?,
+                            $( $field: $field.flatten(), )*
+                            extra,
+                        })
+                    }
+                }
+
+                deserializer.deserialize_map(MapVisitor)
+            }
+        }
+    };
+    (@value $map:ident) => {
+        $map.next_value()?
+    };
+    (@value $map:ident, $wrapper:ty) => {
+        $map.next_value::<$wrapper>()?.0
+    };
+}
 
 pub mod attachment;
 pub mod container;

@@ -10,7 +10,7 @@ use crate::ids::UserId;
 ///
 /// Only the token owner's own profile can be read. Fields are present only
 /// when requested; extra fields are kept in [`extra`](Self::extra).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Profile {
     /// The user ID.
@@ -40,6 +40,20 @@ pub struct Profile {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
+
+deserialize_keeping_extra!(
+    Profile, "a Threads profile",
+    id: UserId,
+    {
+        username: Option<String>,
+        name: Option<String>,
+        threads_profile_picture_url: Option<String>,
+        threads_biography: Option<String>,
+        is_verified: Option<bool>,
+        recently_searched_keywords: Option<Vec<SearchedKeyword>>,
+        is_eligible_for_geo_gating: Option<bool>,
+    }
+);
 
 /// One entry of `recently_searched_keywords`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,4 +202,26 @@ impl PublicProfileField {
         PublicProfileField::RepostsCount,
         PublicProfileField::ViewsCount,
     ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_keeps_unknown_keys_and_round_trips() {
+        let body = r#"{"id": "7", "name": "N", "is_verified": true,
+            "followers_hint": {"a": [1]}, "recently_searched_keywords": null}"#;
+        let p: Profile = serde_json::from_str(body).unwrap();
+        assert_eq!(p.id, UserId::new("7"));
+        assert_eq!(p.name.as_deref(), Some("N"));
+        assert_eq!(p.is_verified, Some(true));
+        assert_eq!(p.recently_searched_keywords, None);
+        assert_eq!(p.extra.len(), 1);
+        assert_eq!(p.extra["followers_hint"]["a"][0], 1);
+        let again: Profile = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+        assert_eq!(again, p);
+        assert!(serde_json::from_str::<Profile>(r#"{"name": "N"}"#).is_err());
+        assert!(serde_json::from_str::<Profile>(r#"{"id": "7", "id": "8"}"#).is_err());
+    }
 }

@@ -131,3 +131,23 @@ pub(crate) fn string_or_number<'de, D: Deserializer<'de>>(
     string_or_number_opt(deserializer)?
         .ok_or_else(|| de::Error::invalid_type(de::Unexpected::Unit, &"a string or a number"))
 }
+
+/// A `Media`-style optional timestamp field decoded with
+/// [`iso_opt`](crate::model::time::iso_opt) (for `deserialize_keeping_extra!`).
+pub(crate) struct IsoOpt(pub(crate) Option<chrono::DateTime<chrono::Utc>>);
+
+impl<'de> Deserialize<'de> for IsoOpt {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::model::time::iso_opt::deserialize(deserializer).map(IsoOpt)
+    }
+}
+
+/// An optional list decoded with [`list_or_data_opt`] (for
+/// `deserialize_keeping_extra!`).
+pub(crate) struct ListOrData<T>(pub(crate) Option<Vec<T>>);
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for ListOrData<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        list_or_data_opt(deserializer).map(ListOrData)
+    }
+}
