@@ -26,15 +26,23 @@
 //! EXAMPLE_OUT_DIR=charts cargo run -p threads-examples --example analytics_centre
 //! ```
 //!
-//! Against the real API the host code is the same with
-//! `ThreadsPublisher::new(ThreadsClient::new()?).with_app(AppCredentials::new(THREADS_APP_ID,
-//! THREADS_APP_SECRET), THREADS_REDIRECT_URI)` as the network and the system
-//! clock: snapshots then accumulate one a day for real, and the charts fill
-//! over weeks. This example does not switch by itself, since its months pass
-//! on the emulator's clock.
+//! With `THREADS_APP_ID`, `THREADS_APP_SECRET` and `THREADS_REDIRECT_URI`
+//! set it reads a real account instead (the person consents in a browser):
+//! a snapshot now, the profile and follower figures, the post history of the
+//! last 90 days with engagement, the demographics Meta gives (for accounts
+//! with at least 100 followers), the best hours, the strategist report and
+//! the charts of what there is. Post history, best hours and the report
+//! cover the posts published through the pipeline: posts made in Threads'
+//! own apps are read for the voice at connection, not measured. Growth needs snapshots on several days:
+//! keep the database in `THREADS_EXAMPLE_DB` and run it daily. It never
+//! posts. Optional: `THREADS_SEALING_KEY` (needed to read the account again
+//! on later runs), `THREADS_GRAPH_URL`, `THREADS_AUTHORIZE_URL`.
 
 #[path = "support/meta.rs"]
 mod meta;
+/// Meta itself, when `THREADS_*` variables are set.
+#[path = "support/real.rs"]
+mod real;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -84,6 +92,9 @@ fn posting_hour(day: i64, weekday: Weekday) -> Option<u32> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    if let Some(real) = real::RealApi::from_env()? {
+        return on_threads(real).await;
+    }
     let started = std::time::Instant::now();
     // Monday 6 October 2025, 06:00 UTC; everything reads this one clock.
     let clock = Arc::new(ManualClock::new(utc(2025, 10, 6, 6)?));
@@ -497,6 +508,169 @@ async fn run_until(clock: &ManualClock, worker: &Worker, until: DateTime<Utc>) -
     let report = worker.drain().await?;
     if report.errors > 0 {
         bail!("the worker failed: {report:?}");
+    }
+    Ok(())
+}
+
+/// The command centre on a real account: what one sitting can read. An
+/// account connected earlier in `THREADS_EXAMPLE_DB` (with the same
+/// `THREADS_SEALING_KEY`) is read again without a new consent.
+async fn on_threads(real: real::RealApi) -> Result<()> {
+    println!("analytics centre on {}", real.describe());
+    let pipeline = real.pipeline("analytics.db").await?.build()?;
+    let ana = Actor::person("ana", Role::Owner);
+    let known = pipeline
+        .store()
+        .list_accounts(&store_traits::AccountFilter {
+            status: Some(AccountStatus::Active),
+            limit: Some(1),
+            ..store_traits::AccountFilter::default()
+        })
+        .await?
+        .into_iter()
+        .next();
+    let account = match known {
+        Some(account) => {
+            println!("1. @{} again, from THREADS_EXAMPLE_DB", account.username);
+            account
+        }
+        None => {
+            let connected = real
+                .connect(&pipeline, ConnectRequest::new("session-ana").by(&ana))
+                .await?;
+            println!("1. connected @{}", connected.account.username);
+            connected.account
+        }
+    };
+    let id = account.id;
+
+    // 2. A snapshot now: profile, follower figures, demographics, posts.
+    let snapshot = pipeline.snapshot_now(id).await?;
+    let now = snapshot.taken_at;
+    let since = now - TimeDelta::days(90);
+    let growth = pipeline
+        .growth(id, since, now + TimeDelta::seconds(1))
+        .await?;
+    println!(
+        "2. snapshot at {}: account figures {}, {} demographic breakdowns, {} posts measured{}",
+        now.format("%Y-%m-%d %H:%M UTC"),
+        if snapshot.account_metrics {
+            "read"
+        } else {
+            "not read"
+        },
+        snapshot.demographics,
+        snapshot.posts,
+        if snapshot.skipped.is_empty() {
+            String::new()
+        } else {
+            format!("; skipped: {}", snapshot.skipped.join("; "))
+        }
+    );
+    println!(
+        "   followers {}; {} snapshot(s) so far, over {} day(s); change {:+}",
+        thousands(growth.followers_end.unwrap_or(0)),
+        growth.snapshots,
+        growth.days.len(),
+        growth.followers_change().unwrap_or(0)
+    );
+
+    // 3. Post history with engagement, and the top posts.
+    let posts = pipeline.post_performance(id, since, now).await?;
+    println!(
+        "3. {} posts in the last 90 days; the latest five:",
+        posts.len()
+    );
+    for p in posts.iter().rev().take(5) {
+        println!(
+            "   {}  {:>6} views {:>4} likes {:>3} replies  {:>5.1}%  {}",
+            p.post.published_at.format("%a %d %b %H:%M"),
+            p.views(),
+            p.metrics.get("likes").copied().unwrap_or(0),
+            p.metrics.get("replies").copied().unwrap_or(0),
+            p.engagement_rate().unwrap_or(0.0) * 100.0,
+            opening(&p.post.text)
+        );
+    }
+    let top = pipeline
+        .top_posts(id, since, now, 3, PostRanking::EngagementRate)
+        .await?;
+    for (i, p) in top.iter().enumerate() {
+        println!(
+            "   top {} by rate: {:.1}%: {}",
+            i + 1,
+            p.engagement_rate().unwrap_or(0.0) * 100.0,
+            opening(&p.post.text)
+        );
+    }
+
+    // 4. Demographics (Meta gives them from 100 followers on).
+    let mut audiences = Vec::new();
+    for breakdown in Breakdown::ALL {
+        match pipeline.audience(id, breakdown).await? {
+            Some(audience) => {
+                let total: i64 = audience.followers.values().sum();
+                let mut top: Vec<(&String, &i64)> = audience.followers.iter().collect();
+                top.sort_by(|a, b| b.1.cmp(a.1));
+                let shown: Vec<String> = top
+                    .iter()
+                    .take(3)
+                    .map(|(k, v)| format!("{k} {:.0}%", **v as f64 * 100.0 / total.max(1) as f64))
+                    .collect();
+                println!("4. followers by {breakdown}: {}", shown.join(", "));
+                audiences.push(audience);
+            }
+            None => println!("4. followers by {breakdown}: not given by Meta for this account"),
+        }
+    }
+
+    // 5. Best hours and 6. the strategist report.
+    let heat = pipeline.best_hours(id, since, now).await?;
+    let best: Vec<String> = heat.best(3).iter().map(|s| s.label()).collect();
+    println!("5. best hours ({}): {}", heat.time_zone, best.join(", "));
+    let report = pipeline
+        .strategist_report(id, now - TimeDelta::days(30), now)
+        .await?;
+    println!(
+        "6. strategist report on the last 30 days ({} posts measured):",
+        report.posts_measured
+    );
+    for line in report.summary.lines() {
+        println!("   | {line}");
+    }
+
+    // 7. Charts of what there is.
+    let out = out_dir()?;
+    let options = ChartOptions::default().size(1200, 600);
+    let mut charts = Vec::new();
+    if growth.snapshots > 0 {
+        charts.push((
+            "followers",
+            threads_charts::follower_growth(&growth, &options)?,
+        ));
+    }
+    if !posts.is_empty() {
+        charts.push((
+            "engagement",
+            threads_charts::engagement_per_post(&posts, &options)?,
+        ));
+    }
+    if !heat.is_empty() {
+        charts.push(("best-hours", threads_charts::best_hours(&heat, &options)?));
+    }
+    if !audiences.is_empty() {
+        let options = ChartOptions::default().size(1280, 900);
+        charts.push(("audience", threads_charts::audience(&audiences, &options)?));
+    }
+    println!("7. {} chart(s) in {}", charts.len(), out.display());
+    for (name, chart) in &charts {
+        let svg = out.join(format!("{name}.svg"));
+        chart.write_svg(&svg)?;
+        chart.write_png(out.join(format!("{name}.png")), 1.0)?;
+        println!("   {} and {name}.png", svg.display());
+    }
+    if !snapshot.account_metrics {
+        bail!("the account's figures could not be read");
     }
     Ok(())
 }

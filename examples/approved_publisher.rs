@@ -6,8 +6,17 @@
 //! Threads emulator in-process), so it runs offline with SQLite in a temporary
 //! directory and the offline model.
 //!
+//! With `THREADS_APP_ID`, `THREADS_APP_SECRET` and `THREADS_REDIRECT_URI`
+//! set, `meta` is Meta itself: the example prints the consent address, the
+//! person consents in a browser, and the same host code connects their real
+//! account. It posts only with `THREADS_EXAMPLE_PUBLISH=1`; otherwise it stops
+//! at the approved draft. (The other optional variables are those of the
+//! `support/real.rs` module: `THREADS_GRAPH_URL`, `THREADS_AUTHORIZE_URL`.)
+//!
 //! ```text
 //! cargo run -p threads-examples --example approved_publisher
+//! THREADS_APP_ID=... THREADS_APP_SECRET=... THREADS_REDIRECT_URI=http://127.0.0.1:8080/callback \
+//!   cargo run -p threads-examples --example approved_publisher
 //! ```
 
 use std::sync::Arc;
@@ -60,40 +69,40 @@ async fn main() -> Result<()> {
         drafted.draft.state, drafted.draft.text
     );
     pipeline.approve(drafted.draft.id, &ana).await?;
-    let scheduled = pipeline.schedule(drafted.draft.id, When::Now, &ana).await?;
-    println!("3. approved by {ana}; 4. {}", scheduled.state);
+    if meta.may_publish() {
+        let scheduled = pipeline.schedule(drafted.draft.id, When::Now, &ana).await?;
+        println!("3. approved by {ana}; 4. {}", scheduled.state);
 
-    // 5. A worker publishes it (in production: its own processes, on many hosts).
-    let worker = Worker::new(pipeline.clone(), WorkerConfig::named("worker-1"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(async move {
-        worker
-            .run_until(async {
-                stopped.await.ok();
-            })
-            .await
-    });
-    let post = loop {
-        let draft = pipeline.draft(drafted.draft.id).await?;
-        if draft.state.is_terminal() {
-            break draft;
+        // 5. A worker publishes it (in production: its own processes, on many hosts).
+        let worker = Worker::new(pipeline.clone(), WorkerConfig::named("worker-1"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let running = tokio::spawn(async move {
+            worker
+                .run_until(async {
+                    stopped.await.ok();
+                })
+                .await
+        });
+        let post = loop {
+            let draft = pipeline.draft(drafted.draft.id).await?;
+            if draft.state.is_terminal() {
+                break draft;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
+        stop.send(()).ok();
+        running.await??;
+
+        // 6. What the product shows: the status and the network's ids.
+        let ids = &post.provider;
+        let show = |id: &Option<String>| id.clone().unwrap_or_else(|| "-".into());
+        let (media, link) = (show(&ids.media_id), show(&ids.permalink));
+        println!("5. {}: post {media} at {link}", post.state);
+        if post.state != DraftState::Published {
+            bail!("not published: {}", post.last_error.unwrap_or_default());
         }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
-    stop.send(()).ok();
-    running.await??;
-
-    // 6. What the product shows: the status and the network's ids.
-    let ids = &post.provider;
-    let show = |id: &Option<String>| id.clone().unwrap_or_else(|| "-".into());
-    println!(
-        "5. {}: post {} at {}",
-        post.state,
-        show(&ids.media_id),
-        show(&ids.permalink)
-    );
-    if post.state != DraftState::Published {
-        bail!("not published: {}", post.last_error.unwrap_or_default());
+    } else {
+        println!("3. approved by {ana}; not published (THREADS_EXAMPLE_PUBLISH=1 posts it)");
     }
 
     // 7. Disconnect: the token is deleted at once, scheduled work cancelled.
@@ -110,7 +119,12 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
-/// Meta's side and the person's browser, played by the local emulator.
+/// Meta's own side, from `THREADS_*` variables (shared by the examples).
+#[path = "support/real.rs"]
+mod real;
+
+/// Meta's side and the person's browser: the local emulator, or Meta itself
+/// when `THREADS_APP_ID` is set.
 mod meta {
     use super::*;
     use secrecy::ExposeSecret;
@@ -119,14 +133,19 @@ mod meta {
 
     const REDIRECT: &str = "https://publisher.example/threads/callback";
 
-    pub(crate) struct Meta {
-        emu: RunningEmulator,
-        app: AppInfo,
+    pub(crate) enum Meta {
+        Emulated { emu: RunningEmulator, app: AppInfo },
+        Real(super::real::RealApi),
     }
 
     impl Meta {
-        /// An app, and a user with a couple of past posts who will consent.
+        /// Meta itself when `THREADS_APP_ID` is set; else the emulator with
+        /// an app, and a user with a couple of past posts who will consent.
         pub(crate) async fn start() -> Result<Self> {
+            if let Some(real) = super::real::RealApi::from_env()? {
+                println!("Meta: {}", real.describe());
+                return Ok(Self::Real(real));
+            }
             let emu = Emulator::builder().clock(SystemClock).start().await?;
             let admin = emu.admin();
             let spec = AppSpec {
@@ -150,24 +169,30 @@ mod meta {
                 })?;
             }
             admin.set_authorizer(&user.id)?;
-            Ok(Self { emu, app })
+            Ok(Self::Emulated { emu, app })
         }
 
-        /// The Threads network for the pipeline. Against the real API this is
-        /// `ThreadsPublisher::new(ThreadsClient::new()?).with_app(credentials, redirect_uri)`.
+        /// The Threads network for the pipeline.
         pub(crate) fn threads(&self) -> Result<content_pipeline::ThreadsPublisher> {
-            let base = self.emu.base_url();
+            let (emu, app) = match self {
+                Self::Real(real) => return real.threads(),
+                Self::Emulated { emu, app } => (emu, app),
+            };
+            let base = emu.base_url();
             let client = ThreadsClient::builder()
                 .graph_base_url(base)
                 .authorize_base_url(base)
                 .build()?;
-            let secret = AppSecret::new(self.app.secret.expose_secret());
-            let credentials = AppCredentials::new(self.app.id.clone(), secret);
+            let secret = AppSecret::new(app.secret.expose_secret());
+            let credentials = AppCredentials::new(app.id.clone(), secret);
             Ok(content_pipeline::ThreadsPublisher::new(client).with_app(credentials, REDIRECT))
         }
 
         /// The person's browser: follows the consent dialog, returns the callback URL.
         pub(crate) async fn consent(&self, authorize_url: &str) -> Result<String> {
+            if let Self::Real(real) = self {
+                return real.consent(authorize_url).await;
+            }
             let browser = reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()?;
@@ -180,8 +205,19 @@ mod meta {
                 .to_owned())
         }
 
+        /// Whether the example may post: always on the emulator, only with
+        /// `THREADS_EXAMPLE_PUBLISH=1` on a real account.
+        pub(crate) fn may_publish(&self) -> bool {
+            match self {
+                Self::Real(real) => real.may_publish(),
+                Self::Emulated { .. } => true,
+            }
+        }
+
         pub(crate) async fn stop(self) {
-            self.emu.shutdown().await;
+            if let Self::Emulated { emu, .. } = self {
+                emu.shutdown().await;
+            }
         }
     }
 }

@@ -25,18 +25,24 @@
 //! cargo run -p threads-examples --example media_publisher
 //! ```
 //!
-//! Against the real API: `THREADS_APP_ID`, `THREADS_APP_SECRET` and
-//! `THREADS_REDIRECT_URI` give the network
-//! (`ThreadsPublisher::new(ThreadsClient::new()?).with_app(..)`) and
-//! `meta_app_secrets`; the media store must be reachable by Meta over HTTPS
-//! (`MediaStoreBuilder::from_env()`: `THREADS_MEDIA_BACKEND`,
-//! `THREADS_MEDIA_DIR`, `THREADS_MEDIA_PUBLIC_URL`, or S3/R2), and the
-//! data-deletion URL is registered in the app dashboard. This example does
-//! not switch by itself: it needs the emulator's scripted faults and
-//! callbacks.
+//! With `THREADS_APP_ID`, `THREADS_APP_SECRET` and `THREADS_REDIRECT_URI`
+//! set it runs on a real account (the person consents in a browser): the
+//! connection record, uploads and preflight as above. Publishing needs
+//! `THREADS_EXAMPLE_PUBLISH=1` and a media store Meta can reach:
+//! `THREADS_MEDIA_BACKEND`, `THREADS_MEDIA_DIR`, `THREADS_MEDIA_PUBLIC_URL`
+//! (or S3/R2, see `threads-media`). For a local directory the example serves
+//! it with the router's media route on `EXAMPLE_ADDR` (default
+//! 127.0.0.1:8080), which must be what `THREADS_MEDIA_PUBLIC_URL` reaches
+//! over HTTPS, under `/threads/media/`. Meta's data-deletion callback is the
+//! router's `/threads/meta/data-deletion` route on the same server, to be
+//! registered in the app dashboard. Optional: `THREADS_SEALING_KEY`,
+//! `THREADS_EXAMPLE_DB`, `THREADS_GRAPH_URL`, `THREADS_AUTHORIZE_URL`.
 
 #[path = "support/meta.rs"]
 mod meta;
+/// Meta itself, when `THREADS_*` variables are set.
+#[path = "support/real.rs"]
+mod real;
 
 use std::sync::Arc;
 
@@ -70,6 +76,9 @@ const GRANTED: [&str; 3] = [
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    if let Some(real) = real::RealApi::from_env()? {
+        return on_threads(real).await;
+    }
     let started = std::time::Instant::now();
     let clock = Arc::new(ManualClock::new(
         Utc.with_ymd_and_hms(2026, 4, 13, 9, 0, 0)
@@ -302,80 +311,8 @@ async fn main() -> Result<()> {
         bail!("the Meta-side media error did not fail the post");
     }
 
-    // 7. The publish history, with error details: the drafts, their ledger
-    //    entries and the audit trail of each.
-    println!("7. publish history of @{}:", record.username);
-    let drafts = pipeline
-        .store()
-        .list_drafts(&DraftFilter::account(account))
-        .await?;
-    let entries = pipeline
-        .store()
-        .list_publish_entries(&PublishFilter {
-            account_id: Some(account),
-            ..PublishFilter::default()
-        })
-        .await?;
-    let audit = pipeline
-        .store()
-        .list_audit(&AuditQuery {
-            account_id: Some(account),
-            ..AuditQuery::default()
-        })
-        .await?;
-    for d in &drafts {
-        let entry = entries.iter().find(|e| e.draft_id == d.id);
-        let containers = entry.map_or(0, |e| {
-            e.previous_container_ids.len() + usize::from(e.container_id.is_some())
-        });
-        println!(
-            "   {} {:?}: {} container(s), {} publish call(s), post {}",
-            d.state,
-            d.text,
-            containers,
-            d.attempts,
-            show(&d.provider.permalink)
-        );
-        if let Some(error) = &d.last_error {
-            println!("     error: {error}");
-        }
-        let draft_id = d.id.to_string();
-        for e in audit
-            .iter()
-            .filter(|e| e.details.get("draft_id") == Some(&draft_id))
-        {
-            let detail = |k: &str| e.details.get(k).cloned().unwrap_or_default();
-            match e.action.as_str() {
-                "publish.media_rejected" => println!(
-                    "     preflight refused media {}: rule {}, measured {}, allowed {} (permanent: {})",
-                    detail("position"),
-                    detail("rule"),
-                    detail("measured"),
-                    detail("limit"),
-                    detail("permanent")
-                ),
-                "publish.container_replaced" => println!(
-                    "     Meta: container {} ended in ERROR ({})",
-                    detail("container_id"),
-                    detail("reason")
-                ),
-                "publish.media_cleaned_up" => println!(
-                    "     media after publishing: kept {}, deleted {}",
-                    detail("kept"),
-                    detail("deleted")
-                ),
-                _ => {}
-            }
-        }
-    }
-    let replaced = audit
-        .iter()
-        .filter(|e| e.action == "publish.container_replaced")
-        .count();
-    let rejected = audit
-        .iter()
-        .filter(|e| e.action == "publish.media_rejected")
-        .count();
+    // 7. The publish history, with error details.
+    let (replaced, rejected) = print_history(&pipeline, account, &record.username, "7.").await?;
     if replaced != 3 || rejected != 1 {
         bail!(
             "expected three containers replaced and one media rejection, got {replaced} and {rejected}"
@@ -448,6 +385,206 @@ async fn main() -> Result<()> {
     server.abort();
     meta.stop().await;
     println!("done in {:.1?}", started.elapsed());
+    Ok(())
+}
+
+/// Prints the account's publish history with error details: the drafts,
+/// their ledger entries and the audit trail of each. Returns how many
+/// containers Meta failed and how many media the preflight refused.
+async fn print_history(
+    pipeline: &Pipeline,
+    account: AccountId,
+    username: &str,
+    step: &str,
+) -> Result<(usize, usize)> {
+    println!("{step} publish history of @{username}:");
+    let drafts = pipeline
+        .store()
+        .list_drafts(&DraftFilter::account(account))
+        .await?;
+    let entries = pipeline
+        .store()
+        .list_publish_entries(&PublishFilter {
+            account_id: Some(account),
+            ..PublishFilter::default()
+        })
+        .await?;
+    let audit = pipeline
+        .store()
+        .list_audit(&AuditQuery {
+            account_id: Some(account),
+            ..AuditQuery::default()
+        })
+        .await?;
+    for d in &drafts {
+        let entry = entries.iter().find(|e| e.draft_id == d.id);
+        let containers = entry.map_or(0, |e| {
+            e.previous_container_ids.len() + usize::from(e.container_id.is_some())
+        });
+        println!(
+            "   {} {:?}: {} container(s), {} publish call(s), post {}",
+            d.state,
+            d.text,
+            containers,
+            d.attempts,
+            show(&d.provider.permalink)
+        );
+        if let Some(error) = &d.last_error {
+            println!("     error: {error}");
+        }
+        let draft_id = d.id.to_string();
+        for e in audit
+            .iter()
+            .filter(|e| e.details.get("draft_id") == Some(&draft_id))
+        {
+            let detail = |k: &str| e.details.get(k).cloned().unwrap_or_default();
+            match e.action.as_str() {
+                "publish.media_rejected" => println!(
+                    "     preflight refused media {}: rule {}, measured {}, allowed {} (permanent: {})",
+                    detail("position"),
+                    detail("rule"),
+                    detail("measured"),
+                    detail("limit"),
+                    detail("permanent")
+                ),
+                "publish.container_replaced" => println!(
+                    "     Meta: container {} ended in ERROR ({})",
+                    detail("container_id"),
+                    detail("reason")
+                ),
+                "publish.media_cleaned_up" => println!(
+                    "     media after publishing: kept {}, deleted {}",
+                    detail("kept"),
+                    detail("deleted")
+                ),
+                _ => {}
+            }
+        }
+    }
+    let count = |action: &str| audit.iter().filter(|e| e.action == action).count();
+    Ok((
+        count("publish.container_replaced"),
+        count("publish.media_rejected"),
+    ))
+}
+
+/// The media publisher on a real account.
+async fn on_threads(real: real::RealApi) -> Result<()> {
+    println!("media publisher on {}", real.describe());
+    let dir = tempfile::tempdir()?;
+    // Meta fetches pictures from the media store, so publishing needs one it
+    // can reach; without it the run stops after the preflight.
+    let reachable = std::env::var_os("THREADS_MEDIA_PUBLIC_URL").is_some();
+    let media = if reachable {
+        MediaStoreBuilder::from_env()?
+            .cleanup(Cleanup::Keep)
+            .build()?
+    } else {
+        MediaStoreBuilder::local(
+            dir.path().join("media"),
+            "https://unreachable.invalid/media/",
+        )
+        .build()?
+    };
+    let gate = Arc::new(PipelineMedia::new(media.clone())?);
+    let pipeline = real
+        .pipeline("media.db")
+        .await?
+        .media(gate.clone())
+        .meta_app_secrets([real.app_secret()])
+        .build()?;
+    let addr = std::env::var("EXAMPLE_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".to_owned());
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .with_context(|| format!("listen on {addr} (EXAMPLE_ADDR)"))?;
+    let threads = threads_axum::ThreadsRouter::builder(pipeline.clone())
+        .media(media.clone())
+        .only([
+            threads_axum::Group::MetaCallbacks,
+            threads_axum::Group::Media,
+            threads_axum::Group::Health,
+        ])
+        .build()?;
+    let app = axum::Router::new().nest("/threads", threads);
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let worker = Worker::new(pipeline.clone(), WorkerConfig::named("media-worker"));
+    let pia = Actor::person("pia", Role::Owner);
+
+    // 1. Connect, asking for five scopes; the connection record.
+    let connected = real
+        .connect(
+            &pipeline,
+            ConnectRequest::new("session-pia")
+                .by(&pia)
+                .scopes(REQUESTED),
+        )
+        .await?;
+    let account = connected.account.id;
+    let record = pipeline
+        .store()
+        .get_account(account)
+        .await?
+        .context("the account")?;
+    let token = pipeline
+        .store()
+        .token_metadata(account)
+        .await?
+        .context("no token metadata")?;
+    println!("1. Meta connection record of @{}:", record.username);
+    println!(
+        "   requested scopes: {}",
+        record.requested_scopes.join(", ")
+    );
+    println!("   granted scopes:   {}", record.granted_scopes.join(", "));
+    println!(
+        "   not granted:      {}",
+        record.missing_scopes().join(", ")
+    );
+    println!(
+        "   token: {}, sealed with key {}, issued {}, expires {} (the token itself is never shown)",
+        token.kind,
+        token.key_id,
+        ts(token.issued_at),
+        ts(token.expires_at)
+    );
+
+    // 2. Upload and 3. preflight.
+    let harbour = gate.put(account, png(640, 480)).await?;
+    let banner = gate.put(account, png(200, 300)).await?;
+    println!("2. uploaded two pictures to {}", media.backend());
+    media.preflight(&harbour.key).await?;
+    println!("3. preflight harbour: passes");
+    match media.preflight(&banner.key).await {
+        Ok(_) => bail!("a 200 px wide picture passed the preflight"),
+        Err(e) => println!("   preflight banner: refused: {e}"),
+    }
+
+    // 4. Publish by URL, and the banner refused before Meta sees it.
+    if !(real.may_publish() && reachable) {
+        println!(
+            "4. not posting (needs THREADS_EXAMPLE_PUBLISH=1 and a media store Meta reaches, THREADS_MEDIA_PUBLIC_URL)"
+        );
+    } else {
+        let text = "Golden hour over the harbour, straight from the camera.";
+        let live = post_with(&pipeline, &worker, account, &pia, text, &harbour).await?;
+        println!(
+            "4. harbour post {} from {}: {}",
+            live.state,
+            harbour.url.url,
+            show(&live.provider.permalink)
+        );
+        let refused = post_with(&pipeline, &worker, account, &pia, "New banner.", &banner).await?;
+        println!("   banner post {}", refused.state);
+        print_history(&pipeline, account, &record.username, "  ").await?;
+        if live.state != DraftState::Published || refused.state != DraftState::Failed {
+            bail!("expected the harbour post published and the banner refused");
+        }
+    }
+    println!(
+        "5. Meta's data-deletion callback for the app dashboard: <public URL of {addr}>/threads{}",
+        threads_axum::paths::DATA_DELETION
+    );
+    server.abort();
     Ok(())
 }
 

@@ -27,17 +27,21 @@
 //! cargo run -p threads-examples --example persona_manager
 //! ```
 //!
-//! Against the real API, the host code stays the same and only `meta` goes:
-//! the network becomes `ThreadsPublisher::new(ThreadsClient::new()?)
-//! .with_app(AppCredentials::new(THREADS_APP_ID, THREADS_APP_SECRET),
-//! THREADS_REDIRECT_URI)`, the webhook verifier takes `THREADS_APP_SECRET`,
-//! the clock is the system clock, and the comments come from real people.
-//! This example does not switch by itself (its scripted commenters and its
-//! month-long clock jumps exist only on the emulator); `oauth_connect` and
-//! `webhook_server` do, with those three variables set.
+//! With `THREADS_APP_ID`, `THREADS_APP_SECRET` and `THREADS_REDIRECT_URI`
+//! set it runs on a real account instead (the person consents in a
+//! browser): the same organisation, persona, drafting, remixing and roles;
+//! the replies and mentions Meta already has, read by polling, with every
+//! answer left for a person; the sweep and the export. It posts only with
+//! `THREADS_EXAMPLE_PUBLISH=1`, and remixes a web page given in
+//! `THREADS_EXAMPLE_SOURCE_URL` (the address guard stays on). Optional:
+//! `THREADS_SEALING_KEY`, `THREADS_EXAMPLE_DB`, `THREADS_GRAPH_URL`,
+//! `THREADS_AUTHORIZE_URL`.
 
 #[path = "support/meta.rs"]
 mod meta;
+/// Meta itself, when `THREADS_*` variables are set.
+#[path = "support/real.rs"]
+mod real;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
@@ -84,6 +88,9 @@ warm up on the counter undoes the firmness you waited all night for.</p>
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    if let Some(real) = real::RealApi::from_env()? {
+        return on_threads(real).await;
+    }
     let started = std::time::Instant::now();
     // One clock for Meta, the store, the pipeline and the worker: Monday
     // 2 March 2026, 07:00 UTC.
@@ -110,13 +117,6 @@ async fn main() -> Result<()> {
     config.retention.audit_events = Some(TimeDelta::days(30));
     config.retention.technical_logs = Some(TimeDelta::days(7));
     config.retention.conversations = Some(TimeDelta::days(14));
-    let mut templates = RemixTemplates::new();
-    templates.insert(
-        "three_tips",
-        "{{ task_header }}\nTurn the source below into three numbered, practical tips in \
-         {{ persona.name }}'s voice, between {{ min_chars }} and {{ max_chars }} characters. \
-         Do not invent facts.\n\nSource (data):\n{{ task.source }}",
-    )?;
     // The address guard stays on; only this machine's loopback address is
     // let through, for the local article server.
     let fetcher = SourceFetcher::builder()
@@ -135,7 +135,7 @@ async fn main() -> Result<()> {
         .manual_clock(clock.clone())
         .config(config)
         .source_fetcher(fetcher)
-        .remix_templates(templates)
+        .remix_templates(templates()?)
         .build()?;
 
     // The host's app: its own pages, the Threads routes nested under /threads,
@@ -577,6 +577,191 @@ async fn main() -> Result<()> {
         publish_count(&pipeline, account).await?,
         started.elapsed()
     );
+    Ok(())
+}
+
+/// The agency's own remix template, next to the built-in ones.
+fn templates() -> Result<RemixTemplates> {
+    let mut templates = RemixTemplates::new();
+    templates.insert(
+        "three_tips",
+        "{{ task_header }}\nTurn the source below into three numbered, practical tips in \
+         {{ persona.name }}'s voice, between {{ min_chars }} and {{ max_chars }} characters. \
+         Do not invent facts.\n\nSource (data):\n{{ task.source }}",
+    )?;
+    Ok(templates)
+}
+
+/// The same product on a real account. What needs Meta's other users or a
+/// month passing (scripted comments, the per-person cap, the retention
+/// sweep finding old records) happens on its own over time; this run does
+/// what one sitting can: connect in the organisation, learn the persona,
+/// write and approve in that voice (posting only with
+/// `THREADS_EXAMPLE_PUBLISH=1`), remix, check the roles, read the replies
+/// and mentions Meta has by polling (answers wait for a person), sweep and
+/// export.
+async fn on_threads(real: real::RealApi) -> Result<()> {
+    println!("persona manager on {}", real.describe());
+    let mut config = PipelineConfig::default();
+    config.approval.posts = ApprovalMode::Manual;
+    // On a real account every answer waits for a person in this example.
+    config.approval.replies = ApprovalMode::Manual;
+    config.retention.audit_events = Some(TimeDelta::days(30));
+    config.retention.technical_logs = Some(TimeDelta::days(7));
+    config.retention.conversations = Some(TimeDelta::days(14));
+    let pipeline = real
+        .pipeline("personas.db")
+        .await?
+        .config(config)
+        .remix_templates(templates()?)
+        .build()?;
+    let worker = Worker::new(pipeline.clone(), WorkerConfig::named("worker-1"));
+    let org = store_traits::OrgId::from(ORG);
+    let olga = Actor::person("olga", Role::Owner).in_org(org.clone());
+    let ada = Actor::person("ada", Role::Admin).in_org(org.clone());
+    let ed = Actor::person("ed", Role::Editor).in_org(org.clone());
+
+    // 1. Connect in the organisation; the persona comes from the past posts.
+    let connected = real
+        .connect(&pipeline, ConnectRequest::new("session-olga").by(&olga))
+        .await?;
+    let account = connected.account.id;
+    let persona = pipeline
+        .persona(account)
+        .await?
+        .context("no persona was learned")?;
+    println!(
+        "1. {olga} connected @{} for {ORG}; persona learned from {} past posts: style {:?}, topics {:?}, {} posting window(s) in {}",
+        connected.account.username,
+        connected.posts_synced,
+        persona.persona.writing_style,
+        persona.persona.topics,
+        persona.persona.posting_windows.len(),
+        persona.persona.time_zone
+    );
+
+    // 2. An AI post in that voice; 3. the editor approves it.
+    let topic = persona
+        .persona
+        .topics
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "what I am working on this week".to_owned());
+    let post = pipeline
+        .generate_draft(GenerateRequest::topic(account, &topic), &ed)
+        .await?
+        .draft;
+    println!(
+        "2. AI post on {topic:?} drafted ({}, voice {}): {:?}",
+        post.state,
+        voice(&post),
+        post.text
+    );
+    pipeline.approve(post.id, &ed).await?;
+    if real.may_publish() {
+        pipeline.schedule(post.id, When::Now, &ed).await?;
+        worker.drain().await?;
+        let post =
+            real::wait_for_draft(&pipeline, post.id, std::time::Duration::from_secs(120)).await?;
+        require_published(&post, "the AI post")?;
+        println!(
+            "3. {ed} approved it; published: {}",
+            show(&post.provider.permalink)
+        );
+    } else {
+        println!("3. {ed} approved it; not posted (THREADS_EXAMPLE_PUBLISH=1 posts it)");
+    }
+
+    // 4. Remix from a URL, with the SSRF guard on.
+    match std::env::var("THREADS_EXAMPLE_SOURCE_URL") {
+        Ok(url) => {
+            let source = pipeline.add_url_source(account, &url, &ed).await?;
+            if source.status != SourceStatus::Ready {
+                bail!("{url} was not read: {}", source.error.unwrap_or_default());
+            }
+            let draft = pipeline
+                .remix_source(source.id, Some("question"), &ed)
+                .await?
+                .draft;
+            println!(
+                "4. read {:?} and remixed it with the `question` template: {:?}",
+                source.title.unwrap_or_default(),
+                draft.text
+            );
+        }
+        Err(_) => println!("4. no URL to remix (THREADS_EXAMPLE_SOURCE_URL=https://... gives one)"),
+    }
+
+    // 5. Remix pasted text with the agency's template.
+    let pasted = pipeline
+        .add_text_source(
+            account,
+            "Rye flour has little gluten, so rye doughs do not get stronger by \
+             kneading. Mix them just until combined, keep the dough wetter than \
+             wheat dough, proof in a tin, and let the bread rest a full day before \
+             slicing so the crumb can set.",
+            &ed,
+        )
+        .await?;
+    let tips = pipeline
+        .remix_source(pasted.id, Some("three_tips"), &ed)
+        .await?
+        .draft;
+    println!(
+        "5. pasted text with the `three_tips` template ({}): {:?}",
+        tips.state, tips.text
+    );
+
+    // 6. Roles.
+    match pipeline.export_account(account, &ed).await {
+        Err(Error::Forbidden(f)) => println!("6. {ed} exports the account: refused ({})", f.denial),
+        other => bail!("an editor exported the account: {other:?}"),
+    }
+    let outsider = Actor::person("mallory", Role::Owner).in_org("another-agency".into());
+    match pipeline.approve(tips.id, &outsider).await {
+        Err(Error::Forbidden(f)) => println!(
+            "   {outsider} of another organisation: refused ({})",
+            f.denial
+        ),
+        other => bail!("a person of another organisation acted: {other:?}"),
+    }
+
+    // 7. Replies and mentions Meta has, by polling; answers wait for a person.
+    let found = pipeline.poll_now(account).await?;
+    worker.drain().await?;
+    let queue = pipeline.review_queue(account, &ed).await?;
+    let answers: Vec<_> = queue
+        .items
+        .iter()
+        .filter(|i| i.draft.kind == DraftKind::Reply)
+        .collect();
+    println!(
+        "7. polling read {found} new message(s); {} answer(s) in {ed}'s review queue",
+        answers.len()
+    );
+    for item in &answers {
+        let message = item.context.as_ref().and_then(|c| c.message.as_ref());
+        println!(
+            "   to @{} {:?}: {:?}",
+            message.map_or("?", |m| m.author_username.as_str()),
+            message.map_or("", |m| m.text.as_str()),
+            item.draft.text
+        );
+    }
+
+    // 8. The retention sweep, and the admin's export.
+    let purged = pipeline.purge().await?;
+    let export = pipeline.export_account(account, &ada).await?;
+    let json = export.to_json()?;
+    println!(
+        "8. retention sweep: {} audit events deleted; {ada} exported {} records ({} bytes of JSON, token metadata only)",
+        purged.count(RecordKind::AuditEvent),
+        export.record_count(),
+        json.len()
+    );
+    if json.contains("access_token") || json.contains("ciphertext") {
+        bail!("the export carries a token");
+    }
     Ok(())
 }
 

@@ -11,6 +11,23 @@
 //! ```text
 //! cargo run -p threads-examples --example quickstart
 //! ```
+//!
+//! With `THREADS_APP_ID`, `THREADS_APP_SECRET` and `THREADS_REDIRECT_URI`
+//! set it runs the same loop on a real account: the person consents in a
+//! browser (the example prints the address and, for a redirect URI on
+//! `http://127.0.0.1:PORT/...`, catches the callback itself). Posting is
+//! opt-in with `THREADS_EXAMPLE_PUBLISH=1`; replies come by polling instead
+//! of webhooks (Meta's webhooks need a public HTTPS address, see the
+//! `webhook_server` example), watched for `THREADS_EXAMPLE_WAIT_SECS`
+//! seconds after the post is out. Optional: `THREADS_SEALING_KEY`,
+//! `THREADS_EXAMPLE_DB`, `THREADS_GRAPH_URL`, `THREADS_AUTHORIZE_URL`.
+//!
+//! ```text
+//! THREADS_APP_ID=... THREADS_APP_SECRET=... \
+//!   THREADS_REDIRECT_URI=http://127.0.0.1:8080/callback \
+//!   THREADS_EXAMPLE_PUBLISH=1 THREADS_EXAMPLE_WAIT_SECS=600 \
+//!   cargo run -p threads-examples --example quickstart
+//! ```
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,12 +43,18 @@ use token_crypto::{KeyId, KeyMaterial, Keyring};
 /// local emulator.
 #[path = "support/meta.rs"]
 mod meta;
+/// Meta itself, when `THREADS_*` variables are set.
+#[path = "support/real.rs"]
+mod real;
 
 const REDIRECT: &str = "https://quickstart.example/threads/oauth/callback";
 const VERIFY_TOKEN: &str = "quickstart-verify-token";
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    if let Some(real) = real::RealApi::from_env()? {
+        return on_threads(real).await;
+    }
     let meta = meta::Meta::start(meta::AppSetup::redirecting_to(REDIRECT)).await?;
     // The account owner, with past posts to learn the voice from, and a fan.
     meta.account_owner(
@@ -184,6 +207,125 @@ async fn main() -> Result<()> {
         connected.account.username,
         show(&post.provider.permalink),
         reply
+    );
+    Ok(())
+}
+
+/// The same loop on a real account: replies arrive by polling, and
+/// posting needs `THREADS_EXAMPLE_PUBLISH=1`.
+async fn on_threads(real: real::RealApi) -> Result<()> {
+    println!("quickstart on {}", real.describe());
+    let mut config = PipelineConfig::default();
+    config.conversations.reply_delay_min = chrono::TimeDelta::zero();
+    config.conversations.reply_delay_max = chrono::TimeDelta::zero();
+    let pipeline = real
+        .pipeline("quickstart.db")
+        .await?
+        .config(config)
+        .build()?;
+    let worker = real::start_worker(&pipeline, "worker-1");
+
+    // 1. Connect: the person consents in a browser.
+    let connected = real
+        .connect(&pipeline, ConnectRequest::new("session-1"))
+        .await?;
+    let account = connected.account.id;
+    println!(
+        "1. connected @{} (token sealed until {}); voice learned from {} past posts",
+        connected.account.username,
+        connected.token_expires_at.format("%Y-%m-%d"),
+        connected.posts_synced
+    );
+
+    // 2. A source becomes a draft in that voice; 3. a person approves it.
+    let ana = Actor::person("ana", Role::Owner);
+    let source = pipeline
+        .add_text_source(
+            account,
+            "Autolyse: mix only flour and water and let it rest 30 to 60 minutes \
+             before adding starter and salt. The flour hydrates fully, gluten starts \
+             forming on its own, and the dough needs less kneading.",
+            &ana,
+        )
+        .await?;
+    let drafted = pipeline.remix_source(source.id, None, &ana).await?;
+    println!("2. drafted from a source: {:?}", drafted.draft.text);
+    pipeline.approve(drafted.draft.id, &ana).await?;
+    if !real.may_publish() {
+        println!("3. approved by {ana}; not posted (THREADS_EXAMPLE_PUBLISH=1 posts it)");
+        worker.stop().await?;
+        return Ok(());
+    }
+
+    // 4. Scheduled now; 5. the worker publishes it.
+    pipeline.schedule(drafted.draft.id, When::Now, &ana).await?;
+    let post = real::wait_for_draft(&pipeline, drafted.draft.id, Duration::from_secs(120)).await?;
+    println!(
+        "3-5. approved by {ana}, scheduled, {}: {}",
+        post.state,
+        show(&post.provider.permalink)
+    );
+    if post.state != DraftState::Published {
+        bail!(
+            "the post was not published: {}",
+            post.last_error.unwrap_or_default()
+        );
+    }
+
+    // 6. Replies, by polling; the first one gets an answer a person approves.
+    let wait = real.reply_wait();
+    if wait.is_zero() {
+        println!("6. not watching for replies (THREADS_EXAMPLE_WAIT_SECS=600 watches ten minutes)");
+        worker.stop().await?;
+        return Ok(());
+    }
+    println!("6. watching the post for replies for {} s", wait.as_secs());
+    let deadline = tokio::time::Instant::now() + wait;
+    let answer = loop {
+        pipeline.poll_now(account).await?;
+        let pending = pipeline
+            .store()
+            .list_drafts(&DraftFilter {
+                states: vec![DraftState::PendingApproval],
+                ..DraftFilter::account(account)
+            })
+            .await?;
+        if let Some(answer) = pending.into_iter().find(|d| d.kind == DraftKind::Reply) {
+            break Some(answer);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            break None;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    };
+    let Some(answer) = answer else {
+        println!("   no reply within {} s", wait.as_secs());
+        worker.stop().await?;
+        return Ok(());
+    };
+    println!("   a reply arrived; answer drafted: {:?}", answer.text);
+
+    // 7. A person approves the answer; the worker publishes it under the reply.
+    pipeline.approve(answer.id, &ana).await?;
+    pipeline.schedule(answer.id, When::Now, &ana).await?;
+    let answered = real::wait_for_draft(&pipeline, answer.id, Duration::from_secs(120)).await?;
+    println!(
+        "7. answer {}: {}",
+        answered.state,
+        show(&answered.provider.permalink)
+    );
+    worker.stop().await?;
+    if answered.state != DraftState::Published {
+        bail!(
+            "the answer was not published: {}",
+            answered.last_error.unwrap_or_default()
+        );
+    }
+    println!(
+        "summary: @{} posted {} and answered a reply with {}",
+        connected.account.username,
+        show(&post.provider.permalink),
+        show(&answered.provider.permalink)
     );
     Ok(())
 }
