@@ -834,7 +834,7 @@ async fn snapshots_read_back_from_postgres() {
         return;
     };
     let clock = Arc::new(store_traits::ManualClock::new(common::start()));
-    let options = store_postgres::PgStoreOptions::new(&db.url).expect("options");
+    let options = store_postgres::PgStoreOptions::new(db.url()).expect("options");
     let store: Arc<store_traits::DynStore> = Arc::new(
         store_postgres::PgStore::connect(&options, clock.clone())
             .await

@@ -751,7 +751,7 @@ async fn deletion_on_postgres_leaves_no_trace_in_any_table() {
         return;
     };
     let clock = Arc::new(ManualClock::new(start()));
-    let options = store_postgres::PgStoreOptions::new(&db.url).expect("test step");
+    let options = store_postgres::PgStoreOptions::new(db.url()).expect("test step");
     let store: Arc<DynStore> = Arc::new(
         store_postgres::PgStore::connect(&options, clock.clone())
             .await
@@ -764,7 +764,7 @@ async fn deletion_on_postgres_leaves_no_trace_in_any_table() {
         Duration::from_secs(5),
     )
     .await;
-    deletion_leaves_no_trace(&h, Raw::Postgres(db.url.clone())).await;
+    deletion_leaves_no_trace(&h, Raw::Postgres(db.url().to_owned())).await;
     drop(h);
     db.drop_database().await;
 }

@@ -269,7 +269,7 @@ async fn on_postgres() {
         return;
     };
     let clock = Arc::new(ManualClock::new(start()));
-    let options = store_postgres::PgStoreOptions::new(&db.url).unwrap();
+    let options = store_postgres::PgStoreOptions::new(db.url()).unwrap();
     let store: Arc<DynStore> = Arc::new(
         store_postgres::PgStore::connect(&options, clock.clone())
             .await

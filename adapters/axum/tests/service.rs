@@ -88,7 +88,7 @@ async fn replayed_deliveries_on_postgres() {
         return;
     };
     let clock = Arc::new(ManualClock::new(start()));
-    let options = store_postgres::PgStoreOptions::new(&db.url).expect("options");
+    let options = store_postgres::PgStoreOptions::new(db.url()).expect("options");
     let store: Arc<DynStore> = Arc::new(
         store_postgres::PgStore::connect(&options, clock.clone())
             .await

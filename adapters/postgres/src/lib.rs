@@ -95,6 +95,8 @@ mod error;
 mod exec;
 mod options;
 mod schema;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use backend::{PgBackend, PgStore, PgStoreFactory};
 pub use error::Error;

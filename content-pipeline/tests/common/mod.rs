@@ -236,60 +236,15 @@ impl Harness {
     }
 }
 
-/// A throw-away PostgreSQL database on the server at `TEST_DATABASE_URL`.
-pub(crate) struct PgDatabase {
-    pub(crate) url: String,
-    name: String,
-    server: String,
-}
-
-/// Creates a fresh database, or returns `None` (after printing a SKIPPED line)
-/// when the server is unreachable and `REQUIRE_POSTGRES_TESTS` is not `1`.
-pub(crate) async fn postgres_database(label: &str) -> Option<PgDatabase> {
-    let server = std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test?sslmode=disable".into());
-    let required = std::env::var("REQUIRE_POSTGRES_TESTS").is_ok_and(|v| v == "1");
-    let admin = match sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .acquire_timeout(Duration::from_secs(3))
-        .connect(&server)
+/// A throw-away PostgreSQL database (`store_postgres::testing`): `None`,
+/// after a SKIPPED line, when the server is unreachable and
+/// `REQUIRE_POSTGRES_TESTS` is not `1`.
+pub(crate) async fn postgres_database(
+    label: &str,
+) -> Option<store_postgres::testing::TestDatabase> {
+    store_postgres::testing::TestDatabase::create(&format!("pipeline_{label}"))
         .await
-    {
-        Ok(pool) => pool,
-        Err(e) if required => panic!("PostgreSQL required but not reachable at {server}: {e}"),
-        Err(_) => {
-            println!("SKIPPED: PostgreSQL not reachable at {server}; set TEST_DATABASE_URL");
-            return None;
-        }
-    };
-    let name = format!("pipeline_{label}_{}", uuid::Uuid::now_v7().simple());
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&admin)
-        .await
-        .expect("CREATE DATABASE");
-    admin.close().await;
-    let mut url = url::Url::parse(&server).expect("server URL");
-    url.set_path(&name);
-    Some(PgDatabase {
-        url: url.to_string(),
-        name,
-        server,
-    })
-}
-
-impl PgDatabase {
-    /// Drops the database (connections included).
-    pub(crate) async fn drop_database(self) {
-        if let Ok(pool) = sqlx::PgPool::connect(&self.server).await {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            )))
-            .execute(&pool)
-            .await;
-            pool.close().await;
-        }
-    }
+        .expect("a PostgreSQL test database")
 }
 
 /// A local HTTP endpoint for the emulator's webhook deliveries: answers the

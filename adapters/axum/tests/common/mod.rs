@@ -579,58 +579,11 @@ pub(crate) async fn sqlite_store(
     )
 }
 
-/// A fresh PostgreSQL database, dropped by [`PgDatabase::drop_database`].
-pub(crate) struct PgDatabase {
-    pub(crate) url: String,
-    name: String,
-    server: String,
-}
-
-/// Creates a database on `TEST_DATABASE_URL` (or the local default);
-/// `None` (and a line saying the test is skipped) when the server is not
-/// reachable, unless `REQUIRE_POSTGRES_TESTS=1`.
-pub(crate) async fn postgres_database() -> Option<PgDatabase> {
-    let server = std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test?sslmode=disable".into());
-    let required = std::env::var("REQUIRE_POSTGRES_TESTS").is_ok_and(|v| v == "1");
-    let admin = match sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .acquire_timeout(Duration::from_secs(3))
-        .connect(&server)
+/// A throw-away PostgreSQL database (`store_postgres::testing`): `None`,
+/// after a SKIPPED line, when the server is unreachable and
+/// `REQUIRE_POSTGRES_TESTS` is not `1`.
+pub(crate) async fn postgres_database() -> Option<store_postgres::testing::TestDatabase> {
+    store_postgres::testing::TestDatabase::create("threads_axum")
         .await
-    {
-        Ok(pool) => pool,
-        Err(e) if required => panic!("PostgreSQL required but not reachable: {e}"),
-        Err(_) => {
-            println!("SKIPPED: PostgreSQL is not reachable; set TEST_DATABASE_URL");
-            return None;
-        }
-    };
-    let name = format!("threads_axum_{}", uuid::Uuid::now_v7().simple());
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&admin)
-        .await
-        .expect("CREATE DATABASE");
-    admin.close().await;
-    let mut url = url::Url::parse(&server).expect("server URL");
-    url.set_path(&name);
-    Some(PgDatabase {
-        url: url.to_string(),
-        name,
-        server,
-    })
-}
-
-impl PgDatabase {
-    pub(crate) async fn drop_database(self) {
-        if let Ok(pool) = sqlx::PgPool::connect(&self.server).await {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            )))
-            .execute(&pool)
-            .await;
-            pool.close().await;
-        }
-    }
+        .expect("a PostgreSQL test database")
 }
