@@ -31,9 +31,9 @@
 //! a snapshot now, the profile and follower figures, the post history of the
 //! last 90 days with engagement, the demographics Meta gives (for accounts
 //! with at least 100 followers), the best hours, the strategist report and
-//! the charts of what there is. Post history, best hours and the report
-//! cover the posts published through the pipeline: posts made in Threads'
-//! own apps are read for the voice at connection, not measured. Growth needs snapshots on several days:
+//! the charts of what there is. The account's own posts (made in Threads'
+//! apps) are brought in first with `Pipeline::import_history`, so they are
+//! measured too. Growth needs snapshots on several days:
 //! keep the database in `THREADS_EXAMPLE_DB` and run it daily. It never
 //! posts. Optional: `THREADS_SEALING_KEY` (needed to read the account again
 //! on later runs), `THREADS_GRAPH_URL`, `THREADS_AUTHORIZE_URL`.
@@ -543,6 +543,13 @@ async fn on_threads(real: real::RealApi) -> Result<()> {
         }
     };
     let id = account.id;
+    // Posts made in Threads' own apps become published drafts, so they are
+    // measured too.
+    let history = pipeline.import_history(id, &ana).await?;
+    println!(
+        "   post history: {} posts read, {} new, {} already known",
+        history.read, history.imported, history.known
+    );
 
     // 2. A snapshot now: profile, follower figures, demographics, posts.
     let snapshot = pipeline.snapshot_now(id).await?;
@@ -642,25 +649,28 @@ async fn on_threads(real: real::RealApi) -> Result<()> {
     // 7. Charts of what there is.
     let out = out_dir()?;
     let options = ChartOptions::default().size(1200, 600);
+    let wide = ChartOptions::default().size(1280, 900);
+    // A chart without data is refused (`NoData`) rather than drawn as zeros.
     let mut charts = Vec::new();
-    if growth.snapshots > 0 {
-        charts.push((
+    for (name, chart) in [
+        (
             "followers",
-            threads_charts::follower_growth(&growth, &options)?,
-        ));
-    }
-    if !posts.is_empty() {
-        charts.push((
+            threads_charts::follower_growth(&growth, &options),
+        ),
+        (
             "engagement",
-            threads_charts::engagement_per_post(&posts, &options)?,
-        ));
-    }
-    if !heat.is_empty() {
-        charts.push(("best-hours", threads_charts::best_hours(&heat, &options)?));
-    }
-    if !audiences.is_empty() {
-        let options = ChartOptions::default().size(1280, 900);
-        charts.push(("audience", threads_charts::audience(&audiences, &options)?));
+            threads_charts::engagement_per_post(&posts, &options),
+        ),
+        ("best-hours", threads_charts::best_hours(&heat, &options)),
+        ("audience", threads_charts::audience(&audiences, &wide)),
+    ] {
+        match chart {
+            Ok(chart) => charts.push((name, chart)),
+            Err(e @ threads_charts::Error::NoData { .. }) => {
+                println!("   no {name} chart yet: {e}")
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
     println!("7. {} chart(s) in {}", charts.len(), out.display());
     for (name, chart) in &charts {

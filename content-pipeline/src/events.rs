@@ -263,6 +263,16 @@ pub enum Event {
         /// Records in the export.
         records: usize,
     },
+    /// The account's own post history was read and what was new stored as
+    /// published drafts.
+    HistoryImported {
+        /// The account.
+        account_id: AccountId,
+        /// Posts read from the network.
+        read: usize,
+        /// Posts stored by this import.
+        imported: usize,
+    },
     /// An account and every record naming it were deleted. The event names
     /// neither the account nor its handle (that would keep what was
     /// deleted); the deletion request it names holds the confirmation code.
@@ -348,6 +358,7 @@ impl Event {
             Self::DraftCreated { .. } => "draft.created",
             Self::PersonaUpdated { .. } => "persona.updated",
             Self::AccountExported { .. } => "account.exported",
+            Self::HistoryImported { .. } => "history.imported",
             Self::AccountDeleted { .. } => "account.deleted",
             Self::RetentionApplied { .. } => "retention.applied",
             Self::SourceAdded { .. } => "source.added",
@@ -384,6 +395,7 @@ impl Event {
             | Self::DraftCreated { account_id, .. }
             | Self::PersonaUpdated { account_id, .. }
             | Self::AccountExported { account_id, .. }
+            | Self::HistoryImported { account_id, .. }
             | Self::SourceAdded { account_id, .. }
             | Self::FeedRead { account_id, .. } => Some(*account_id),
         }

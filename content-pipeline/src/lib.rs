@@ -242,6 +242,7 @@ pub mod conversations;
 mod drafts;
 mod error;
 mod events;
+mod history;
 pub mod insights;
 mod jobs;
 pub mod media;
@@ -264,6 +265,7 @@ pub use conversations::{PendingReview, WebhookReceipt};
 pub use drafts::{Candidate, Drafted, GenerateRequest, NewDraft, PersonaDocument};
 pub use error::{BoxError, Error, Result};
 pub use events::Event;
+pub use history::HistoryImport;
 pub use jobs::{JobOutcome, Task, queues};
 pub use media::{MediaCleanup, MediaLifecycle, MediaRejection, Permanence};
 #[cfg(feature = "threads")]

@@ -547,3 +547,82 @@ async fn pending_replies_are_reviewed_plain_ones_approved() {
         .count();
     assert_eq!(moderated, 2);
 }
+
+#[tokio::test]
+async fn posts_made_elsewhere_are_imported_once_then_measured_and_polled() {
+    let h = Harness::with_config(automatic()).await;
+    let account = h.connect("ana").await.account;
+    persona_answers_alone(&h, account.id).await;
+    let owner = Actor::person("olga", Role::Owner);
+
+    // An editor may not bring history in; the owner may, once per post.
+    let refused = h
+        .pipeline
+        .import_history(account.id, &Actor::person("ed", Role::Editor))
+        .await;
+    assert!(
+        matches!(refused, Err(content_pipeline::Error::Forbidden(_))),
+        "{refused:?}"
+    );
+    let first = h
+        .pipeline
+        .import_history(account.id, &owner)
+        .await
+        .expect("import");
+    assert_eq!((first.read, first.imported, first.known), (4, 4, 0));
+    let again = h
+        .pipeline
+        .import_history(account.id, &owner)
+        .await
+        .expect("import again");
+    assert_eq!((again.read, again.imported, again.known), (4, 0, 4));
+    let imported = h
+        .store
+        .list_drafts(&DraftFilter {
+            states: vec![DraftState::Published],
+            ..DraftFilter::account(account.id)
+        })
+        .await
+        .expect("drafts");
+    assert_eq!(imported.len(), 4);
+    assert!(
+        imported
+            .iter()
+            .all(|d| d.kind == DraftKind::Post && d.provider.media_id.is_some())
+    );
+    let audit = h
+        .store
+        .list_audit(&AuditQuery {
+            account_id: Some(account.id),
+            ..AuditQuery::default()
+        })
+        .await
+        .expect("audit");
+    let events: Vec<_> = audit
+        .iter()
+        .filter(|e| e.action == "history.imported")
+        .collect();
+    assert_eq!(events.len(), 2, "one event per import");
+    assert!(
+        events.iter().all(|e| e.actor.contains("olga")),
+        "{events:?}"
+    );
+
+    // Insights measure the imported posts.
+    let snapshot = h.pipeline.snapshot_now(account.id).await.expect("snapshot");
+    assert_eq!(snapshot.posts, 4);
+
+    // Polling reads the replies under one of them, and it is answered once.
+    let root = imported[0].provider.media_id.clone().expect("media id");
+    let fan = fan(&h, "old_post_fan");
+    let question = reply_as(&h, &fan, &root, "How long do you autolyse rye?");
+    assert!(h.pipeline.poll_now(account.id).await.expect("poll") >= 1);
+    h.drain().await;
+    h.advance(TimeDelta::minutes(11));
+    h.drain().await;
+    assert_eq!(answers_to(&h, &question), 1);
+    assert_eq!(
+        h.pipeline.poll_now(account.id).await.expect("poll again"),
+        0
+    );
+}

@@ -106,6 +106,10 @@ fn an_operator_session_from_connect_to_delete() {
     s.threads(&["sync"])
         .assert()
         .success()
+        // The post published above is the only one, and already known.
+        .stdout(predicate::str::contains(
+            "@alice: post history: 1 read, 0 new, 1 known",
+        ))
         .stdout(predicate::str::contains(
             "@alice: insights snapshot: account figures",
         ))

@@ -1,7 +1,11 @@
 //! Polling: finds the replies and mentions a webhook missed (or all of them,
 //! when webhooks are off), and hands them to the same intake.
 
-use store_traits::{AccountId, AccountStatus, PublishFilter, PublishState};
+use std::collections::BTreeSet;
+
+use store_traits::{
+    AccountId, AccountStatus, DraftFilter, DraftState, PublishFilter, PublishState,
+};
 use tracing::debug;
 
 use crate::error::{Error, Result};
@@ -71,6 +75,8 @@ impl Pipeline {
         let engagement = self.engagement()?.clone();
         let auth = self.inner.auth(account).await?;
         let since = self.inner.now() - self.inner.config.conversations.poll_lookback;
+        // The roots: what the ledger published, and every published draft
+        // (which includes posts brought in by `import_history`).
         let entries = self
             .inner
             .store
@@ -80,14 +86,30 @@ impl Pipeline {
                 ..PublishFilter::default()
             })
             .await?;
-        let mut new = 0;
-        for entry in entries
-            .iter()
+        let drafts = self
+            .inner
+            .store
+            .list_drafts(&DraftFilter {
+                states: vec![DraftState::Published],
+                ..DraftFilter::account(account.id)
+            })
+            .await?;
+        let mut roots = BTreeSet::new();
+        let recent = entries
+            .into_iter()
             .filter(|e| e.published_at.is_some_and(|at| at >= since))
-        {
-            let Some(media) = &entry.media_id else {
+            .filter_map(|e| e.media_id)
+            .chain(
+                drafts
+                    .into_iter()
+                    .filter(|d| d.published_at.is_some_and(|at| at >= since))
+                    .filter_map(|d| d.provider.media_id),
+            );
+        let mut new = 0;
+        for media in recent {
+            if !roots.insert(media.clone()) {
                 continue;
-            };
+            }
             let root = PostId::new(media.clone());
             let thread = engagement
                 .thread(&auth, &root)

@@ -1,6 +1,7 @@
-//! `threads sync`: brings in what happened on the network: an insights
-//! snapshot (account figures, audience, post figures) and a round of
-//! replies and mentions, per account, with a progress bar.
+//! `threads sync`: brings in what happened on the network: the account's
+//! post history (posts made outside this tool become published drafts), an
+//! insights snapshot (account figures, audience, post figures) and a round
+//! of replies and mentions, per account, with a progress bar.
 
 use std::io::IsTerminal;
 
@@ -12,7 +13,7 @@ use crate::backend::Backend;
 use crate::error::Result;
 
 /// The steps of one account.
-const STEPS: u64 = 2;
+const STEPS: u64 = 3;
 
 /// Syncs one account or every active one.
 pub(crate) async fn run(backend: &Backend, args: &SyncArgs) -> Result<()> {
@@ -54,6 +55,22 @@ pub(crate) async fn run(backend: &Backend, args: &SyncArgs) -> Result<()> {
     }
     let mut failures = Vec::new();
     for account in &accounts {
+        bar.set_message(format!("@{}: post history", account.username));
+        match backend
+            .pipeline
+            .import_history(account.id, &backend.actor)
+            .await
+        {
+            Ok(history) => say(format!(
+                "@{}: post history: {} read, {} new, {} known",
+                account.username, history.read, history.imported, history.known
+            )),
+            Err(e) => {
+                say(format!("@{}: post history failed: {e}", account.username));
+                failures.push(e);
+            }
+        }
+        bar.inc(1);
         bar.set_message(format!("@{}: insights", account.username));
         match backend.pipeline.snapshot_now(account.id).await {
             Ok(summary) => say(format!(
