@@ -234,6 +234,7 @@ macro_rules! deserialize_keeping_extra {
 
 pub mod attachment;
 pub mod container;
+pub mod fields;
 pub mod insights;
 pub mod limits;
 pub mod location;
@@ -251,6 +252,7 @@ pub use container::{
     ContainerErrorCode, ContainerMediaType, ContainerRequest, ContainerState, ContainerStatus,
     CrossreshareStatus, ReplyControl,
 };
+pub use fields::{Endpoint, Fields, POLL_SUBFIELDS};
 pub use insights::{
     Breakdown, BreakdownResult, DemographicBreakdown, InsightValue, InsightsPaging,
     InsightsResponse, LinkValue, MediaMetric, Metric, Period, TotalValue, UserMetric,
@@ -258,7 +260,7 @@ pub use insights::{
 pub use limits::{LimitField, PublishingLimit, PublishingLimits, QuotaConfig};
 pub use location::{Location, LocationField};
 pub use media::{
-    Endpoint, Fields, GhostPostStatus, HideStatus, Media, MediaField, MediaProductType, MediaType,
+    GhostPostStatus, HideStatus, Media, MediaField, MediaProductType, MediaType,
     ReplyApprovalStatus, ReplyAudience,
 };
 pub use oembed::OEmbed;
