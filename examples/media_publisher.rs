@@ -127,17 +127,7 @@ async fn main() -> Result<()> {
         .manual_clock(clock.clone())
         .config(PipelineConfig::default())
         .build()?;
-    let threads = threads_axum::ThreadsRouter::builder(pipeline.clone())
-        .public_base_url(&base)
-        .media(media.clone())
-        .only([
-            threads_axum::Group::MetaCallbacks,
-            threads_axum::Group::Media,
-            threads_axum::Group::Health,
-        ])
-        .build()?;
-    let app = axum::Router::new().nest("/threads", threads);
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let server = serve(&pipeline, &media, listener, Some(&base))?;
     let worker = Worker::new(pipeline.clone(), WorkerConfig::named("media-worker"));
     let pia = Actor::person("pia", Role::Owner);
 
@@ -158,35 +148,7 @@ async fn main() -> Result<()> {
     let callback = meta.consent(&start.authorize_url).await?;
     let connected = pipeline.finish_connect(&callback, "session-pia").await?;
     let account = connected.account.id;
-    let record = pipeline
-        .store()
-        .get_account(account)
-        .await?
-        .context("the account")?;
-    let token = pipeline
-        .store()
-        .token_metadata(account)
-        .await?
-        .context("no token metadata")?;
-    println!("1. Meta connection record of @{}:", record.username);
-    println!(
-        "   requested scopes: {}",
-        record.requested_scopes.join(", ")
-    );
-    println!("   granted scopes:   {}", record.granted_scopes.join(", "));
-    println!(
-        "   not granted:      {}",
-        record.missing_scopes().join(", ")
-    );
-    println!(
-        "   token: {}, sealed with key {}, issued {}, expires {}, refreshed {}, scopes {} (the token itself is never shown)",
-        token.kind,
-        token.key_id,
-        ts(token.issued_at),
-        ts(token.expires_at),
-        token.refreshed_at.map_or_else(|| "never".into(), ts),
-        token.scopes.len()
-    );
+    let record = connection_record(&pipeline, account).await?;
     let mut missing: Vec<&str> = record.missing_scopes();
     missing.sort_unstable();
     if missing != ["threads_delete", "threads_manage_insights"] {
@@ -388,6 +350,67 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
+/// The host's app: Meta's callbacks and the media route under /threads.
+fn serve(
+    pipeline: &Pipeline,
+    media: &threads_media::MediaStore,
+    listener: tokio::net::TcpListener,
+    public_base: Option<&str>,
+) -> Result<tokio::task::JoinHandle<std::io::Result<()>>> {
+    let mut threads = threads_axum::ThreadsRouter::builder(pipeline.clone())
+        .media(media.clone())
+        .only([
+            threads_axum::Group::MetaCallbacks,
+            threads_axum::Group::Media,
+            threads_axum::Group::Health,
+        ]);
+    if let Some(base) = public_base {
+        threads = threads.public_base_url(base);
+    }
+    let app = axum::Router::new().nest("/threads", threads.build()?);
+    Ok(tokio::spawn(
+        async move { axum::serve(listener, app).await },
+    ))
+}
+
+/// Prints the Meta connection record of the account: scopes asked for
+/// against those granted, and the token's metadata (never the token).
+async fn connection_record(
+    pipeline: &Pipeline,
+    account: AccountId,
+) -> Result<store_traits::Account> {
+    let record = pipeline
+        .store()
+        .get_account(account)
+        .await?
+        .context("the account")?;
+    let token = pipeline
+        .store()
+        .token_metadata(account)
+        .await?
+        .context("no token metadata")?;
+    println!("1. Meta connection record of @{}:", record.username);
+    println!(
+        "   requested scopes: {}",
+        record.requested_scopes.join(", ")
+    );
+    println!("   granted scopes:   {}", record.granted_scopes.join(", "));
+    println!(
+        "   not granted:      {}",
+        record.missing_scopes().join(", ")
+    );
+    println!(
+        "   token: {}, sealed with key {}, issued {}, expires {}, refreshed {}, scopes {} (the token itself is never shown)",
+        token.kind,
+        token.key_id,
+        ts(token.issued_at),
+        ts(token.expires_at),
+        token.refreshed_at.map_or_else(|| "never".into(), ts),
+        token.scopes.len()
+    );
+    Ok(record)
+}
+
 /// Prints the account's publish history with error details: the drafts,
 /// their ledger entries and the audit trail of each. Returns how many
 /// containers Meta failed and how many media the preflight refused.
@@ -497,16 +520,7 @@ async fn on_threads(real: real::RealApi) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .with_context(|| format!("listen on {addr} (EXAMPLE_ADDR)"))?;
-    let threads = threads_axum::ThreadsRouter::builder(pipeline.clone())
-        .media(media.clone())
-        .only([
-            threads_axum::Group::MetaCallbacks,
-            threads_axum::Group::Media,
-            threads_axum::Group::Health,
-        ])
-        .build()?;
-    let app = axum::Router::new().nest("/threads", threads);
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let server = serve(&pipeline, &media, listener, None)?;
     let worker = Worker::new(pipeline.clone(), WorkerConfig::named("media-worker"));
     let pia = Actor::person("pia", Role::Owner);
 
@@ -520,33 +534,7 @@ async fn on_threads(real: real::RealApi) -> Result<()> {
         )
         .await?;
     let account = connected.account.id;
-    let record = pipeline
-        .store()
-        .get_account(account)
-        .await?
-        .context("the account")?;
-    let token = pipeline
-        .store()
-        .token_metadata(account)
-        .await?
-        .context("no token metadata")?;
-    println!("1. Meta connection record of @{}:", record.username);
-    println!(
-        "   requested scopes: {}",
-        record.requested_scopes.join(", ")
-    );
-    println!("   granted scopes:   {}", record.granted_scopes.join(", "));
-    println!(
-        "   not granted:      {}",
-        record.missing_scopes().join(", ")
-    );
-    println!(
-        "   token: {}, sealed with key {}, issued {}, expires {} (the token itself is never shown)",
-        token.kind,
-        token.key_id,
-        ts(token.issued_at),
-        ts(token.expires_at)
-    );
+    let record = connection_record(&pipeline, account).await?;
 
     // 2. Upload and 3. preflight.
     let harbour = gate.put(account, png(640, 480)).await?;

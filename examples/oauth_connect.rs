@@ -29,19 +29,25 @@
 
 #[path = "support/meta.rs"]
 mod meta;
+#[path = "support/real.rs"]
+mod real;
 
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use content_pipeline::{Actor, Pipeline, Role};
 use store_traits::SystemClock;
-use threads_api::{AppCredentials, AppSecret, ThreadsClient};
 use token_crypto::{KeyId, KeyMaterial, Keyring};
 
 #[tokio::main]
 async fn main() -> Result<()> {
     let serve = std::env::args().any(|a| a == "--serve");
-    let real = serve && std::env::var_os("THREADS_APP_ID").is_some();
+    let real_api = if serve {
+        real::RealApi::from_env()?
+    } else {
+        None
+    };
+    let real = real_api.is_some();
     let addr = std::env::var("EXAMPLE_ADDR").unwrap_or_else(|_| {
         if serve {
             "127.0.0.1:8080"
@@ -59,16 +65,8 @@ async fn main() -> Result<()> {
 
     // Meta: the emulator (its app's redirect URI is this server's callback),
     // or the real API with the app's credentials.
-    let (emulator, network, callback_url) = if real {
-        let redirect = env("THREADS_REDIRECT_URI")?;
-        let network = content_pipeline::ThreadsPublisher::new(ThreadsClient::new()?).with_app(
-            AppCredentials::new(
-                env("THREADS_APP_ID")?,
-                AppSecret::new(env("THREADS_APP_SECRET")?),
-            ),
-            &redirect,
-        );
-        (None, network, redirect)
+    let (emulator, network, callback_url) = if let Some(api) = &real_api {
+        (None, api.threads()?, env("THREADS_REDIRECT_URI")?)
     } else {
         let callback = format!("{base}{}", threads_axum::paths::OAUTH_CALLBACK);
         let meta = meta::Meta::start(meta::AppSetup::redirecting_to(&callback)).await?;
@@ -84,9 +82,8 @@ async fn main() -> Result<()> {
         let network = meta.threads()?;
         (Some(meta), network, callback)
     };
-    let keyring = if real {
-        Keyring::from_env("THREADS_SEALING_KEY")
-            .context("THREADS_SEALING_KEY must be a key spec `*id:<base64 key>`")?
+    let keyring = if let Some(api) = &real_api {
+        api.keyring()?
     } else {
         Keyring::new(KeyId::new("demo")?, KeyMaterial::generate()?)
     };

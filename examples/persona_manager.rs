@@ -42,6 +42,9 @@ mod meta;
 /// Meta itself, when `THREADS_*` variables are set.
 #[path = "support/real.rs"]
 mod real;
+/// Waiting for a draft to be published.
+#[path = "support/worker.rs"]
+mod worker;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
@@ -300,24 +303,7 @@ async fn main() -> Result<()> {
     );
 
     // 5. Remix from pasted text with the agency's own template.
-    let pasted = pipeline
-        .add_text_source(
-            account,
-            "Rye flour has little gluten, so rye doughs do not get stronger by \
-             kneading. Mix them just until combined, keep the dough wetter than \
-             wheat dough, proof in a tin, and let the bread rest a full day before \
-             slicing so the crumb can set.",
-            &ed,
-        )
-        .await?;
-    let from_text = pipeline
-        .remix_source(pasted.id, Some("three_tips"), &ed)
-        .await?
-        .draft;
-    println!(
-        "5. pasted text remixed with the custom `three_tips` template: {:?}",
-        from_text.text
-    );
+    let (pasted, from_text) = remix_pasted(&pipeline, account, &ed).await?;
     match pipeline
         .remix_source(pasted.id, Some("no_such_template"), &ed)
         .await
@@ -580,6 +566,33 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
+/// Step 5: pasted text remixed with the agency's `three_tips` template.
+async fn remix_pasted(
+    pipeline: &Pipeline,
+    account: AccountId,
+    editor: &Actor,
+) -> Result<(store_traits::Source, store_traits::Draft)> {
+    let pasted = pipeline
+        .add_text_source(
+            account,
+            "Rye flour has little gluten, so rye doughs do not get stronger by \
+             kneading. Mix them just until combined, keep the dough wetter than \
+             wheat dough, proof in a tin, and let the bread rest a full day before \
+             slicing so the crumb can set.",
+            editor,
+        )
+        .await?;
+    let tips = pipeline
+        .remix_source(pasted.id, Some("three_tips"), editor)
+        .await?
+        .draft;
+    println!(
+        "5. pasted text remixed with the custom `three_tips` template ({}): {:?}",
+        tips.state, tips.text
+    );
+    Ok((pasted, tips))
+}
+
 /// The agency's own remix template, next to the built-in ones.
 fn templates() -> Result<RemixTemplates> {
     let mut templates = RemixTemplates::new();
@@ -662,7 +675,7 @@ async fn on_threads(real: real::RealApi) -> Result<()> {
         pipeline.schedule(post.id, When::Now, &ed).await?;
         worker.drain().await?;
         let post =
-            real::wait_for_draft(&pipeline, post.id, std::time::Duration::from_secs(120)).await?;
+            worker::wait_for_draft(&pipeline, post.id, std::time::Duration::from_secs(120)).await?;
         require_published(&post, "the AI post")?;
         println!(
             "3. {ed} approved it; published: {}",
@@ -693,24 +706,7 @@ async fn on_threads(real: real::RealApi) -> Result<()> {
     }
 
     // 5. Remix pasted text with the agency's template.
-    let pasted = pipeline
-        .add_text_source(
-            account,
-            "Rye flour has little gluten, so rye doughs do not get stronger by \
-             kneading. Mix them just until combined, keep the dough wetter than \
-             wheat dough, proof in a tin, and let the bread rest a full day before \
-             slicing so the crumb can set.",
-            &ed,
-        )
-        .await?;
-    let tips = pipeline
-        .remix_source(pasted.id, Some("three_tips"), &ed)
-        .await?
-        .draft;
-    println!(
-        "5. pasted text with the `three_tips` template ({}): {:?}",
-        tips.state, tips.text
-    );
+    let (_, tips) = remix_pasted(&pipeline, account, &ed).await?;
 
     // 6. Roles.
     match pipeline.export_account(account, &ed).await {

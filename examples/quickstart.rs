@@ -33,9 +33,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use content_pipeline::{
-    Actor, ConnectRequest, Pipeline, PipelineConfig, Role, When, Worker, WorkerConfig,
-};
+use content_pipeline::{Actor, ConnectRequest, Pipeline, PipelineConfig, Role, When};
 use store_traits::{DraftFilter, DraftKind, DraftState, SystemClock};
 use token_crypto::{KeyId, KeyMaterial, Keyring};
 
@@ -46,6 +44,9 @@ mod meta;
 /// Meta itself, when `THREADS_*` variables are set.
 #[path = "support/real.rs"]
 mod real;
+/// The background worker.
+#[path = "support/worker.rs"]
+mod worker;
 
 const REDIRECT: &str = "https://quickstart.example/threads/oauth/callback";
 const VERIFY_TOKEN: &str = "quickstart-verify-token";
@@ -101,15 +102,7 @@ async fn main() -> Result<()> {
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
     // A worker does the publishing and the answering, in the background.
-    let worker = Worker::new(pipeline.clone(), WorkerConfig::named("worker-1"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(async move {
-        worker
-            .run_until(async {
-                stopped.await.ok();
-            })
-            .await
-    });
+    let worker = worker::start_worker(&pipeline, "worker-1");
 
     // 1. Connect with OAuth; the persona is learned from the past posts.
     let start = pipeline
@@ -118,61 +111,24 @@ async fn main() -> Result<()> {
     let callback = meta.consent(&start.authorize_url).await?;
     let connected = pipeline.finish_connect(&callback, "session-1").await?;
     let account = connected.account.id;
-    println!(
-        "1. connected @{} (token sealed until {}); voice learned from {} past posts",
-        connected.account.username,
-        connected.token_expires_at.format("%Y-%m-%d"),
-        connected.posts_synced
-    );
+    say_connected(&connected);
 
-    // 2. A source becomes a draft in that voice.
+    // 2. A source becomes a draft in that voice; 3-5. approved, scheduled
+    //    now, published by the worker.
     let ana = Actor::person("ana", Role::Owner);
-    let source = pipeline
-        .add_text_source(
-            account,
-            "Autolyse: mix only flour and water and let it rest 30 to 60 minutes \
-             before adding starter and salt. The flour hydrates fully, gluten starts \
-             forming on its own, and the dough needs less kneading.",
-            &ana,
-        )
-        .await?;
-    let drafted = pipeline.remix_source(source.id, None, &ana).await?;
-    println!("2. drafted from a source: {:?}", drafted.draft.text);
-
-    // 3. A person approves; 4. it is scheduled now; 5. the worker publishes it.
-    pipeline.approve(drafted.draft.id, &ana).await?;
-    pipeline.schedule(drafted.draft.id, When::Now, &ana).await?;
-    let post = wait_for(&pipeline, drafted.draft.id).await?;
+    let drafted = draft_from_source(&pipeline, account, &ana).await?;
+    pipeline.approve(drafted.id, &ana).await?;
+    let post = publish_now(&pipeline, drafted.id, &ana, "3-5.", "the post").await?;
     let post_id = post.provider.media_id.clone().context("no media id")?;
-    println!(
-        "3-5. approved by {ana}, scheduled, {}: {}",
-        post.state,
-        show(&post.provider.permalink)
-    );
-    if post.state != DraftState::Published {
-        bail!(
-            "the post was not published: {}",
-            post.last_error.unwrap_or_default()
-        );
-    }
 
     // 6. Someone replies; Meta calls our webhook; the worker drafts an answer.
     meta.subscribe(&format!("{base}/webhooks"), VERIFY_TOKEN, &["replies"])
         .await?;
     let reply = meta.reply(&fan, &post_id, "How long do you autolyse a rye dough?")?;
     meta.deliver_webhooks().await;
-    let answer = loop_until(|| async {
-        let pending = pipeline
-            .store()
-            .list_drafts(&DraftFilter {
-                states: vec![DraftState::PendingApproval],
-                ..DraftFilter::account(account)
-            })
-            .await?;
-        Ok(pending.into_iter().find(|d| d.kind == DraftKind::Reply))
-    })
-    .await
-    .context("no answer was drafted for the reply")?;
+    let answer = loop_until(|| pending_answer(&pipeline, account))
+        .await
+        .context("no answer was drafted for the reply")?;
     println!(
         "6. reply {reply} arrived by webhook; answer drafted: {:?}",
         answer.text
@@ -180,26 +136,13 @@ async fn main() -> Result<()> {
 
     // 7. A person approves the answer; the worker publishes it under the reply.
     pipeline.approve(answer.id, &ana).await?;
-    pipeline.schedule(answer.id, When::Now, &ana).await?;
-    let answered = wait_for(&pipeline, answer.id).await?;
-    println!(
-        "7. answer {}: {}",
-        answered.state,
-        show(&answered.provider.permalink)
-    );
-    if answered.state != DraftState::Published {
-        bail!(
-            "the answer was not published: {}",
-            answered.last_error.unwrap_or_default()
-        );
-    }
+    publish_now(&pipeline, answer.id, &ana, "7.", "the answer").await?;
     let on_threads = meta.answers_to(&reply);
     if on_threads != 1 {
         bail!("expected one answer under the reply on Threads, found {on_threads}");
     }
 
-    stop.send(()).ok();
-    running.await??;
+    worker.stop().await?;
     server.abort();
     meta.stop().await;
     println!(
@@ -223,54 +166,26 @@ async fn on_threads(real: real::RealApi) -> Result<()> {
         .await?
         .config(config)
         .build()?;
-    let worker = real::start_worker(&pipeline, "worker-1");
+    let worker = worker::start_worker(&pipeline, "worker-1");
 
     // 1. Connect: the person consents in a browser.
     let connected = real
         .connect(&pipeline, ConnectRequest::new("session-1"))
         .await?;
     let account = connected.account.id;
-    println!(
-        "1. connected @{} (token sealed until {}); voice learned from {} past posts",
-        connected.account.username,
-        connected.token_expires_at.format("%Y-%m-%d"),
-        connected.posts_synced
-    );
+    say_connected(&connected);
 
     // 2. A source becomes a draft in that voice; 3. a person approves it.
     let ana = Actor::person("ana", Role::Owner);
-    let source = pipeline
-        .add_text_source(
-            account,
-            "Autolyse: mix only flour and water and let it rest 30 to 60 minutes \
-             before adding starter and salt. The flour hydrates fully, gluten starts \
-             forming on its own, and the dough needs less kneading.",
-            &ana,
-        )
-        .await?;
-    let drafted = pipeline.remix_source(source.id, None, &ana).await?;
-    println!("2. drafted from a source: {:?}", drafted.draft.text);
-    pipeline.approve(drafted.draft.id, &ana).await?;
+    let drafted = draft_from_source(&pipeline, account, &ana).await?;
+    pipeline.approve(drafted.id, &ana).await?;
     if !real.may_publish() {
         println!("3. approved by {ana}; not posted (THREADS_EXAMPLE_PUBLISH=1 posts it)");
         worker.stop().await?;
         return Ok(());
     }
-
     // 4. Scheduled now; 5. the worker publishes it.
-    pipeline.schedule(drafted.draft.id, When::Now, &ana).await?;
-    let post = real::wait_for_draft(&pipeline, drafted.draft.id, Duration::from_secs(120)).await?;
-    println!(
-        "3-5. approved by {ana}, scheduled, {}: {}",
-        post.state,
-        show(&post.provider.permalink)
-    );
-    if post.state != DraftState::Published {
-        bail!(
-            "the post was not published: {}",
-            post.last_error.unwrap_or_default()
-        );
-    }
+    let post = publish_now(&pipeline, drafted.id, &ana, "3-5.", "the post").await?;
 
     // 6. Replies, by polling; the first one gets an answer a person approves.
     let wait = real.reply_wait();
@@ -283,14 +198,7 @@ async fn on_threads(real: real::RealApi) -> Result<()> {
     let deadline = tokio::time::Instant::now() + wait;
     let answer = loop {
         pipeline.poll_now(account).await?;
-        let pending = pipeline
-            .store()
-            .list_drafts(&DraftFilter {
-                states: vec![DraftState::PendingApproval],
-                ..DraftFilter::account(account)
-            })
-            .await?;
-        if let Some(answer) = pending.into_iter().find(|d| d.kind == DraftKind::Reply) {
+        if let Some(answer) = pending_answer(&pipeline, account).await? {
             break Some(answer);
         }
         if tokio::time::Instant::now() >= deadline {
@@ -307,44 +215,88 @@ async fn on_threads(real: real::RealApi) -> Result<()> {
 
     // 7. A person approves the answer; the worker publishes it under the reply.
     pipeline.approve(answer.id, &ana).await?;
-    pipeline.schedule(answer.id, When::Now, &ana).await?;
-    let answered = real::wait_for_draft(&pipeline, answer.id, Duration::from_secs(120)).await?;
-    println!(
-        "7. answer {}: {}",
-        answered.state,
-        show(&answered.provider.permalink)
-    );
+    let answered = publish_now(&pipeline, answer.id, &ana, "7.", "the answer").await;
     worker.stop().await?;
-    if answered.state != DraftState::Published {
-        bail!(
-            "the answer was not published: {}",
-            answered.last_error.unwrap_or_default()
-        );
-    }
     println!(
         "summary: @{} posted {} and answered a reply with {}",
         connected.account.username,
         show(&post.provider.permalink),
-        show(&answered.provider.permalink)
+        show(&answered?.provider.permalink)
     );
     Ok(())
 }
 
-fn show(id: &Option<String>) -> String {
-    id.clone().unwrap_or_else(|| "-".into())
+fn say_connected(connected: &content_pipeline::Connected) {
+    println!(
+        "1. connected @{} (token sealed until {}); voice learned from {} past posts",
+        connected.account.username,
+        connected.token_expires_at.format("%Y-%m-%d"),
+        connected.posts_synced
+    );
 }
 
-/// Waits (up to 20 s) for the draft to reach a final state.
-async fn wait_for(
+/// Step 2: a source becomes a draft in the account's voice.
+async fn draft_from_source(
+    pipeline: &Pipeline,
+    account: store_traits::AccountId,
+    actor: &Actor,
+) -> Result<store_traits::Draft> {
+    let source = pipeline
+        .add_text_source(
+            account,
+            "Autolyse: mix only flour and water and let it rest 30 to 60 minutes \
+             before adding starter and salt. The flour hydrates fully, gluten starts \
+             forming on its own, and the dough needs less kneading.",
+            actor,
+        )
+        .await?;
+    let drafted = pipeline.remix_source(source.id, None, actor).await?.draft;
+    println!("2. drafted from a source: {:?}", drafted.text);
+    Ok(drafted)
+}
+
+/// Schedules an approved draft now and waits (up to two minutes) for the
+/// worker to publish it.
+async fn publish_now(
     pipeline: &Pipeline,
     draft: store_traits::DraftId,
+    actor: &Actor,
+    step: &str,
+    what: &str,
 ) -> Result<store_traits::Draft> {
-    loop_until(|| async {
-        let d = pipeline.draft(draft).await?;
-        Ok(d.state.is_terminal().then_some(d))
-    })
-    .await
-    .context("the draft did not reach a final state in time")
+    pipeline.schedule(draft, When::Now, actor).await?;
+    let done = worker::wait_for_draft(pipeline, draft, Duration::from_secs(120)).await?;
+    println!(
+        "{step} {what} approved by {actor}, scheduled, {}: {}",
+        done.state,
+        show(&done.provider.permalink)
+    );
+    if done.state != DraftState::Published {
+        bail!(
+            "{what} was not published: {}",
+            done.last_error.clone().unwrap_or_default()
+        );
+    }
+    Ok(done)
+}
+
+/// The answer waiting for a person, once one was drafted.
+async fn pending_answer(
+    pipeline: &Pipeline,
+    account: store_traits::AccountId,
+) -> Result<Option<store_traits::Draft>> {
+    let pending = pipeline
+        .store()
+        .list_drafts(&DraftFilter {
+            states: vec![DraftState::PendingApproval],
+            ..DraftFilter::account(account)
+        })
+        .await?;
+    Ok(pending.into_iter().find(|d| d.kind == DraftKind::Reply))
+}
+
+fn show(id: &Option<String>) -> String {
+    id.clone().unwrap_or_else(|| "-".into())
 }
 
 async fn loop_until<T, F, Fut>(mut check: F) -> Option<T>

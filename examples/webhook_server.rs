@@ -27,17 +27,18 @@
 
 #[path = "support/meta.rs"]
 mod meta;
+#[path = "support/real.rs"]
+mod real;
+#[path = "support/worker.rs"]
+mod worker;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use content_pipeline::{
-    Actor, ConnectRequest, NewDraft, Pipeline, Role, When, Worker, WorkerConfig,
-};
-use secrecy::{ExposeSecret, SecretString};
+use content_pipeline::{Actor, ConnectRequest, NewDraft, Pipeline, Role, When};
+use secrecy::SecretString;
 use store_traits::{DraftFilter, DraftKind, DraftState, SystemClock};
-use threads_api::{AppCredentials, AppSecret, ThreadsClient};
 use token_crypto::webhook::WebhookVerifier;
 use token_crypto::{KeyId, KeyMaterial, Keyring};
 
@@ -48,17 +49,18 @@ const DEMO_VERIFY_TOKEN: &str = "webhook-server-example-token";
 /// Where Meta is: the emulator, or the real API with the app's credentials.
 enum Backend {
     Emulated(meta::Meta),
-    Real {
-        app_id: String,
-        app_secret: SecretString,
-        redirect_uri: String,
-    },
+    Real(real::RealApi),
 }
 
 #[tokio::main]
 async fn main() -> Result<()> {
     let serve = std::env::args().any(|a| a == "--serve");
-    let real = serve && std::env::var_os("THREADS_APP_ID").is_some();
+    let real_api = if serve {
+        real::RealApi::from_env()?
+    } else {
+        None
+    };
+    let real = real_api.is_some();
     let addr = std::env::var("EXAMPLE_ADDR").unwrap_or_else(|_| {
         if serve {
             "127.0.0.1:8080"
@@ -74,12 +76,8 @@ async fn main() -> Result<()> {
     let base = format!("{origin}/threads");
     let webhook_url = format!("{base}{}", threads_axum::paths::WEBHOOKS);
 
-    let backend = if real {
-        Backend::Real {
-            app_id: env("THREADS_APP_ID")?,
-            app_secret: SecretString::from(env("THREADS_APP_SECRET")?),
-            redirect_uri: env("THREADS_REDIRECT_URI")?,
-        }
+    let backend = if let Some(api) = real_api {
+        Backend::Real(api)
     } else {
         Backend::Emulated(
             meta::Meta::start(meta::AppSetup::redirecting_to(format!(
@@ -94,11 +92,9 @@ async fn main() -> Result<()> {
     } else {
         SecretString::from(DEMO_VERIFY_TOKEN.to_owned())
     };
-    let keyring = if real {
-        Keyring::from_env("THREADS_SEALING_KEY")
-            .context("THREADS_SEALING_KEY must be a key spec `*id:<base64 key>`")?
-    } else {
-        Keyring::new(KeyId::new("demo")?, KeyMaterial::generate()?)
+    let keyring = match &backend {
+        Backend::Real(api) => api.keyring()?,
+        Backend::Emulated(_) => Keyring::new(KeyId::new("demo")?, KeyMaterial::generate()?),
     };
     let dir = tempfile::tempdir()?;
     let db = std::env::var("THREADS_EXAMPLE_DB")
@@ -108,17 +104,7 @@ async fn main() -> Result<()> {
 
     let (network, app_secret) = match &backend {
         Backend::Emulated(meta) => (meta.threads()?, meta.app_secret()),
-        Backend::Real {
-            app_id,
-            app_secret,
-            redirect_uri,
-        } => (
-            content_pipeline::ThreadsPublisher::new(ThreadsClient::new()?).with_app(
-                AppCredentials::new(app_id.clone(), AppSecret::new(app_secret.expose_secret())),
-                redirect_uri,
-            ),
-            app_secret.clone(),
-        ),
+        Backend::Real(api) => (api.threads()?, api.app_secret()),
     };
     let pipeline = Pipeline::builder()
         .store(Arc::new(store))
@@ -143,15 +129,7 @@ async fn main() -> Result<()> {
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
     // The worker handles what the webhook route records.
-    let worker = Worker::new(pipeline.clone(), WorkerConfig::named("webhook-worker"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(async move {
-        worker
-            .run_until(async {
-                stopped.await.ok();
-            })
-            .await
-    });
+    let worker = worker::start_worker(&pipeline, "webhook-worker");
 
     println!(
         "webhook server for {}",
@@ -173,7 +151,7 @@ async fn main() -> Result<()> {
                 "  verify token: {DEMO_VERIFY_TOKEN} (demo); the emulator runs at {}",
                 meta.base_url()
             ),
-            Backend::Real { .. } => {
+            Backend::Real(_) => {
                 println!("  verify token: the value of THREADS_WEBHOOK_VERIFY_TOKEN");
             }
         }
@@ -183,8 +161,7 @@ async fn main() -> Result<()> {
         exercise(meta, &pipeline, &webhook_url).await?;
     }
 
-    stop.send(()).ok();
-    let report = running.await??;
+    let report = worker.stop().await?;
     server.abort();
     if let Backend::Emulated(meta) = backend {
         meta.stop().await;

@@ -21,9 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use content_pipeline::{
-    ConnectRequest, Connected, Pipeline, PipelineBuilder, ThreadsPublisher, Worker, WorkerConfig,
-};
+use content_pipeline::{ConnectRequest, Connected, Pipeline, PipelineBuilder, ThreadsPublisher};
 use secrecy::{ExposeSecret, SecretString};
 use store_traits::SystemClock;
 use threads_api::{AppCredentials, AppSecret, ThreadsClient};
@@ -186,58 +184,6 @@ impl RealApi {
             bail!("that address does not start with THREADS_REDIRECT_URI ({line:?})");
         }
         Ok(line)
-    }
-}
-
-/// Runs a worker in the background until the returned handle is stopped.
-pub(crate) fn start_worker(pipeline: &Pipeline, name: &str) -> RunningWorker {
-    let worker = Worker::new(pipeline.clone(), WorkerConfig::named(name));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        worker
-            .run_until(async {
-                stopped.await.ok();
-            })
-            .await
-    });
-    RunningWorker { stop, task }
-}
-
-/// A worker started by [`start_worker`].
-pub(crate) struct RunningWorker {
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<content_pipeline::Result<content_pipeline::WorkerReport>>,
-}
-
-impl RunningWorker {
-    /// Lets the worker finish its job in hand and waits for it.
-    pub(crate) async fn stop(self) -> Result<()> {
-        self.stop.send(()).ok();
-        self.task.await??;
-        Ok(())
-    }
-}
-
-/// Waits (up to `limit`) for the draft to reach a final state.
-pub(crate) async fn wait_for_draft(
-    pipeline: &Pipeline,
-    draft: store_traits::DraftId,
-    limit: Duration,
-) -> Result<store_traits::Draft> {
-    let deadline = tokio::time::Instant::now() + limit;
-    loop {
-        let d = pipeline.draft(draft).await?;
-        if d.state.is_terminal() {
-            return Ok(d);
-        }
-        if tokio::time::Instant::now() >= deadline {
-            bail!(
-                "draft {draft} is still {} after {} s",
-                d.state,
-                limit.as_secs()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
