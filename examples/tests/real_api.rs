@@ -407,3 +407,73 @@ async fn media_publisher_publishes_a_picture_from_its_own_media_route() {
     assert!(output.contains("banner post failed"), "{output}");
     assert_eq!(meta.publishes().len(), 1, "{output}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_server_serves_meta_with_the_apps_secret_and_verify_token() {
+    let meta = FakeMeta::start(PAST_POSTS).await;
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut command = meta.command("webhook_server", false, 0);
+    command
+        .arg("--serve")
+        .env("EXAMPLE_ADDR", &addr)
+        .env("THREADS_WEBHOOK_VERIFY_TOKEN", "real-verify-token");
+    let mut run = Run::spawn(command);
+    run.line_with("serving; Ctrl-C to stop").await;
+    let url = format!("http://{addr}/threads/webhooks");
+    let http = reqwest::Client::new();
+
+    // Meta's handshake: the configured verify token, and only it.
+    let handshake = |token: &'static str| {
+        http.get(&url)
+            .query(&[
+                ("hub.mode", "subscribe"),
+                ("hub.verify_token", token),
+                ("hub.challenge", "1158201444"),
+            ])
+            .send()
+    };
+    let good = handshake("real-verify-token").await.expect("handshake");
+    assert_eq!(good.status(), 200);
+    assert_eq!(good.text().await.expect("body"), "1158201444");
+    let wrong = handshake("webhook-server-example-token")
+        .await
+        .expect("handshake");
+    assert_eq!(wrong.status(), 403, "the demo token must not work here");
+
+    // A delivery signed with the app secret is taken; one signed with
+    // another secret is refused.
+    let body = br#"{"app_id":"1","topic":"moderate","target_id":"1","time":1733400000,"subscription_id":"1","has_uid_field":false,"values":{"field":"replies","value":{"id":"17841400000000999","username":"someone","text":"hi","media_product_type":"THREADS","timestamp":"2026-12-05T12:00:00+0000","root_post":{"id":"1","owner_id":"2","username":"real_ana"},"replied_to":{"id":"1"}}}}"#;
+    let post = |secret: String| {
+        let signature = token_crypto::webhook::sign(&secret.into(), body);
+        http.post(&url)
+            .header("content-type", "application/json")
+            .header("x-hub-signature-256", signature)
+            .body(body.to_vec())
+            .send()
+    };
+    let signed = post(meta.app.secret.expose_secret().to_owned())
+        .await
+        .expect("delivery");
+    assert!(
+        signed.status().is_success(),
+        "signed delivery: {}",
+        signed.status()
+    );
+    let forged = post("not-the-app-secret".to_owned())
+        .await
+        .expect("delivery");
+    assert_eq!(
+        forged.status(),
+        401,
+        "a delivery signed with another secret"
+    );
+
+    let interrupted = Command::new("kill")
+        .args(["-INT", &run.child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(interrupted.success());
+    let (status, output) = run.finish().await;
+    assert!(status.success(), "webhook_server failed:\n{output}");
+    assert!(output.contains("Meta's Threads API"), "{output}");
+}
