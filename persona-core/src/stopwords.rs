@@ -45,7 +45,8 @@ themselves then there there's these they they'd they'll they're they've this tho
 under until up us very was wasn't we we'd we'll we're we've were weren't what what's when when's \
 where where's which while who who's whom why why's will with won't would wouldn't you you'd you'll \
 you're you've your yours yourself yourselves im dont thats ive youre it's lot still even make way \
-thing things going know think want well back yeah yes okay ok";
+thing things going know think want well back yeah yes okay ok full new good great best better \
+little big first last next every never always made need try take time today day week tonight";
 
 const ES: &str = "el la los las un una unos unas y o pero de del al en con por para que qué es son \
 fue ser estar está están lo le les se su sus mi mis tu tus nos muy más mas como cómo cuando ya \

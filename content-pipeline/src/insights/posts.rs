@@ -219,7 +219,9 @@ fn terms(post: &PostFacts) -> BTreeMap<String, bool> {
 /// posts (by engagement rate) whose posts are more engaging than the
 /// account's average (lift above 1), used in at least two posts (one when
 /// there are fewer than six measured posts). Ranked by lift, then by how
-/// many of the better posts use them, tags before plain words; at most `n`.
+/// many of the better posts use them, tags before plain words, longer words
+/// first; a term used in exactly the same posts as one ranked before it is
+/// left out (it is the same topic); at most `n`.
 pub fn top_topics(posts: &[PostPerformance], n: usize) -> Vec<Topic> {
     let rated: Vec<(&PostPerformance, f64)> = posts
         .iter()
@@ -237,43 +239,62 @@ pub fn top_topics(posts: &[PostPerformance], n: usize) -> Vec<Topic> {
     let best_count = rated.len().div_ceil(2);
     let min_posts = if rated.len() < 6 { 1 } else { 2 };
 
-    // term → (is_tag, posts, best posts, sum of rates)
-    let mut stats: BTreeMap<String, (bool, usize, usize, f64)> = BTreeMap::new();
+    // term → (is_tag, posts, best posts, sum of rates, which posts)
+    type Stats = (bool, usize, usize, f64, Vec<usize>);
+    let mut stats: BTreeMap<String, Stats> = BTreeMap::new();
     for (rank, (post, rate)) in by_rate.iter().enumerate() {
         for (term, is_tag) in terms(&post.post) {
-            let e = stats.entry(term).or_insert((false, 0, 0, 0.0));
+            let e = stats.entry(term).or_insert((false, 0, 0, 0.0, Vec::new()));
             e.0 |= is_tag;
             e.1 += 1;
             e.2 += usize::from(rank < best_count);
             e.3 += rate;
+            e.4.push(rank);
         }
     }
-    let mut topics: Vec<Topic> = stats
+    let mut topics: Vec<(Topic, Vec<usize>)> = stats
         .into_iter()
-        .filter(|(_, (_, posts, best_posts, _))| *best_posts > 0 && *posts >= min_posts)
-        .map(|(term, (is_tag, posts, best_posts, sum))| {
+        .filter(|(_, (_, posts, best_posts, _, _))| *best_posts > 0 && *posts >= min_posts)
+        .map(|(term, (is_tag, posts, best_posts, sum, which))| {
             let rate = sum / posts as f64;
-            Topic {
+            let topic = Topic {
                 term,
                 is_tag,
                 posts,
                 best_posts,
                 engagement_rate: rate,
                 lift: rate / mean,
-            }
+            };
+            (topic, which)
         })
-        .filter(|t| t.lift > 1.0)
+        .filter(|(t, _)| t.lift > 1.0)
         .collect();
-    topics.sort_by(|a, b| {
+    topics.sort_by(|(a, _), (b, _)| {
         b.lift
             .partial_cmp(&a.lift)
             .unwrap_or(std::cmp::Ordering::Equal)
             .then(b.best_posts.cmp(&a.best_posts))
             .then(b.is_tag.cmp(&a.is_tag))
+            .then(b.term.chars().count().cmp(&a.term.chars().count()))
             .then(a.term.cmp(&b.term))
     });
-    topics.truncate(n);
-    topics
+    // A term used in exactly the posts of a term ranked before it says
+    // nothing more ("focaccia", "rosemary" and "balcony" of one post are
+    // one topic): only the first, a tag when there is one, else the
+    // longest word, is kept.
+    let mut seen: Vec<Vec<usize>> = Vec::new();
+    let mut kept = Vec::new();
+    for (topic, which) in topics {
+        if kept.len() == n {
+            break;
+        }
+        if seen.contains(&which) {
+            continue;
+        }
+        seen.push(which);
+        kept.push(topic);
+    }
+    kept
 }
 
 #[cfg(test)]
@@ -389,5 +410,34 @@ mod tests {
         );
         assert!(!terms.contains(&"the"), "function words are left out");
         assert!(top_topics(&[], 3).is_empty());
+    }
+
+    #[test]
+    fn words_of_exactly_the_same_posts_are_one_topic() {
+        let tagged = vec![
+            measured(
+                "1",
+                "Spelt focaccia with rosemary from the balcony #focaccia",
+                100,
+                30,
+                0,
+            ),
+            measured("2", "Monday notes on the weather", 100, 2, 0),
+            measured("3", "Weather again, and notes", 100, 1, 0),
+        ];
+        let topics = top_topics(&tagged, 3);
+        let terms: Vec<&str> = topics.iter().map(|t| t.term.as_str()).collect();
+        assert_eq!(terms, ["focaccia"], "{topics:?}");
+        assert!(topics[0].is_tag);
+        // Without the tag, the longest word of the post stands for it.
+        let posts = vec![
+            measured("1", "Spelt rosemary focaccia, on the balcony", 100, 30, 0),
+            measured("2", "Monday notes on the weather", 100, 2, 0),
+            measured("3", "Weather again, and notes", 100, 1, 0),
+        ];
+        let topics = top_topics(&posts, 3);
+        let terms: Vec<&str> = topics.iter().map(|t| t.term.as_str()).collect();
+        assert_eq!(terms, ["focaccia"], "{topics:?}");
+        assert!(!topics[0].is_tag);
     }
 }
