@@ -111,14 +111,26 @@ fn unix_param(p: &Params, name: &str) -> Result<Option<i64>, ApiError> {
         .transpose()
 }
 
+/// `total` spread over `keys` by seeded weights; the parts add up to
+/// `total` exactly (what rounding down leaves goes to the largest remainders).
 fn split(total: u64, keys: &[&str], salt: u64) -> Vec<Value> {
     let weights: Vec<u64> = (0..keys.len())
         .map(|i| 1 + mix(salt.wrapping_add(i as u64)) % 20)
         .collect();
-    let sum: u64 = weights.iter().sum();
+    let sum: u64 = weights.iter().sum::<u64>().max(1);
+    let mut parts: Vec<u64> = weights.iter().map(|wt| total * wt / sum).collect();
+    let mut by_remainder: Vec<usize> = (0..keys.len()).collect();
+    by_remainder.sort_by_key(|&i| std::cmp::Reverse((total * weights[i]) % sum));
+    let short = total - parts.iter().sum::<u64>();
+    for &i in by_remainder
+        .iter()
+        .take(usize::try_from(short).unwrap_or(usize::MAX))
+    {
+        parts[i] += 1;
+    }
     keys.iter()
-        .zip(weights)
-        .map(|(k, wt)| json!({"dimension_values": [k], "value": total * wt / sum}))
+        .zip(parts)
+        .map(|(k, part)| json!({"dimension_values": [k], "value": part}))
         .collect()
 }
 
@@ -286,4 +298,20 @@ pub(crate) fn user(w: &mut World, p: &Params, ctx: &Ctx, seg: &str) -> Result<Re
         data.push(entry);
     }
     Ok(Reply::Json(json!({"data": data})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split;
+
+    #[test]
+    fn a_split_adds_up_to_the_total() {
+        for total in [0, 1, 7, 100, 3_141, 1_000_003] {
+            for salt in 0..20 {
+                let parts = split(total, &["a", "b", "c", "d", "e", "f", "g"], salt);
+                let sum: u64 = parts.iter().filter_map(|v| v["value"].as_u64()).sum();
+                assert_eq!(sum, total, "total {total}, salt {salt}");
+            }
+        }
+    }
 }
