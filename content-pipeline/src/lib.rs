@@ -73,6 +73,7 @@
 //! | step | call | notes |
 //! |---|---|---|
 //! | connect | [`Pipeline::start_connect`], [`Pipeline::finish_connect`] | OAuth with a signed, expiring, single-use state bound to the browser session |
+//! | history | [`Pipeline::import_history`] | posts made in Threads' own apps brought in once each, so they are measured and their replies read |
 //! | write | [`Pipeline::create_draft`], [`Pipeline::generate_draft`] | checked against the network's text budget and the persona; long texts become reply chains |
 //! | gather | [`Pipeline::add_text_source`], [`Pipeline::add_url_source`], [`Pipeline::add_feed`], [`Pipeline::remix_source`] | pages fetched with an SSRF guard, main content extracted, feeds drafted item by item, once; see [`sources`] |
 //! | decide | [`Pipeline::approve`], [`Pipeline::reject`], [`Pipeline::edit`] | each decision records its [`Actor`] |
@@ -80,7 +81,7 @@
 //! | media | [`PipelineBuilder::media`] with a [`MediaLifecycle`] | each attachment checked before a container is created (rule, measured value, limit), cleaned up once the post is live, deleted with the account; see [`media`] |
 //! | run | [`Worker`] (or [`Pipeline::process`] from your own queue loop) | claims jobs, keeps leases alive, publishes |
 //! | upkeep | [`Pipeline::schedule_due_refreshes`], [`Pipeline::resume_account`] | token refresh; work parked during re-authorization |
-//! | listen | [`Pipeline::receive_webhook`], [`Pipeline::schedule_polling`] | replies and mentions, verified, recorded once, answered by the worker |
+//! | listen | [`Pipeline::receive_webhook`], [`Pipeline::schedule_polling`], [`Pipeline::poll_now`] | replies and mentions, verified, recorded once, answered by the worker |
 //! | moderate | [`Pipeline::moderate`], [`Pipeline::review_pending_replies`] | hide or show replies; Threads' pending-reply approvals |
 //! | leave | [`Pipeline::disconnect`] | tokens deleted at once, work cancelled |
 //! | voice | [`Pipeline::persona`], [`Pipeline::update_persona`] | the persona validated before it is stored |
