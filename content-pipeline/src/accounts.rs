@@ -170,7 +170,7 @@ pub struct Connected {
 }
 
 impl Pipeline {
-    fn connector(&self) -> Result<&Arc<dyn Connector>> {
+    pub(crate) fn connector(&self) -> Result<&Arc<dyn Connector>> {
         self.inner
             .connector
             .as_ref()

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use store_traits::{Draft, DraftFilter, DraftKind, DraftState};
+use store_traits::{AccountStatus, Draft, DraftFilter, DraftKind, DraftState};
 
 use crate::error::{Error, Result};
 use crate::events::Event;
@@ -46,15 +46,17 @@ impl Pipeline {
         account_id: store_traits::AccountId,
         actor: &Actor,
     ) -> Result<HistoryImport> {
-        self.inner
+        let account = self
+            .inner
             .authorize(actor, Operation::Connect, account_id)
             .await?;
-        let account = self.inner.active_account(account_id).await?;
-        let connector = self
-            .inner
-            .connector
-            .as_ref()
-            .ok_or_else(|| Error::Config("importing history needs a connector".into()))?;
+        if account.status != AccountStatus::Active {
+            return Err(Error::AccountNotActive {
+                account_id,
+                status: account.status,
+            });
+        }
+        let connector = self.connector()?;
         let auth = self.inner.auth(&account).await?;
         let posts = connector
             .recent_posts(&auth, self.inner.config.sync.max_posts)
